@@ -1,0 +1,113 @@
+"""Configuration classes, read from the environment.
+
+``CONVENTION_CONFIG`` picks the class: ``development`` (default), ``testing`` or
+``production``. Every setting that differs between machines comes from an
+environment variable; production refuses to start without a real SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map ``postgres://`` and ``postgresql://`` URLs to the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'convention.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+    # Without a broker, tasks run inline in the process that queues them.
+    CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Convention <convention@localhost>")
+    # In development no SMTP server is assumed: mails are written to the log.
+    MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", default=True)
+
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    FORCE_HTTPS = False
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    INVITATION_TOKEN_HOURS = 24 * 14
+    PASSWORD_RESET_TOKEN_HOURS = 2
+    # Line length used to number the lines of a text (as printed conventions do).
+    TEXT_LINE_LENGTH = 80
+
+    API_TITLE = "Convention — données ouvertes"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "API publique en lecture des conventions nationales : phases, groupes de "
+            "travail, calendrier, contributions et textes.",
+        }
+    }
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    )
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = True
+    MAIL_SUPPRESS_SEND = True
+    CELERY_TASK_ALWAYS_EAGER = True
+
+
+class ProductionConfig(Config):
+    FORCE_HTTPS = _bool("FORCE_HTTPS", default=True)
+    SESSION_COOKIE_SECURE = FORCE_HTTPS
+    REMEMBER_COOKIE_SECURE = FORCE_HTTPS
+    MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", default=False)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

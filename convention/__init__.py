@@ -1,0 +1,123 @@
+"""Convention: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+
+from config import CONFIGS, DEFAULT_SECRET_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+BLUEPRINTS = (
+    "convention.conventions.views",
+    "convention.auth.views",
+    "convention.groups.views",
+    "convention.calendar.views",
+    "convention.contributions.views",
+    "convention.texts.views",
+    "convention.members.views",
+)
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the application; ``config_name`` defaults to $CONVENTION_CONFIG or development."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    name = config_name or os.environ.get("CONVENTION_CONFIG", "development")
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides)
+    if name == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
+        raise RuntimeError(
+            "SECRET_KEY must be set in production (export SECRET_KEY=… with a long random value)."
+        )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from convention.core.errors import register_error_handlers
+    from convention.core.templating import init_templating
+
+    register_error_handlers(app)
+    init_templating(app)
+
+    from convention.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_talisman import Talisman
+
+    from convention import models  # noqa: F401  (every table on the metadata)
+    from convention.core import after_commit
+    from convention.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    after_commit.install(db.session)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"), compare_type=True)
+    # The limiter goes before CSRF so that bad-token POSTs on the login form count too.
+    limiter.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(ROOT / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from convention.members.models import User
+
+        return db.session.get(User, int(user_id))
+
+    Talisman(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        content_security_policy={
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "font-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+
+    from convention.workers_app import init_celery
+
+    init_celery(app)
+
+
+def _select_locale() -> str:
+    lang = request.args.get("lang") or request.cookies.get("lang")
+    if lang in ("fr", "en"):
+        return lang
+    return "fr"
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for module_name in BLUEPRINTS:
+        module = importlib.import_module(module_name)
+        app.register_blueprint(module.bp)
+    from convention.api import init_api
+
+    init_api(app)

@@ -1,0 +1,3 @@
+"""Endpoints of the read API."""
+
+BLUEPRINTS: list = []

@@ -1,0 +1,15 @@
+"""Command-line entry points: ``flask seed``, ``flask texts import``, ``flask members import``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from convention.members.cli import members_cli
+    from convention.texts.cli import texts_cli
+    from seed.cli import seed_command
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(texts_cli)
+    app.cli.add_command(members_cli)

@@ -1,0 +1,81 @@
+"""French error pages for the site, JSON errors for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from convention.domain.errors import DomainError, IllegalTransition
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Requête invalide", "La requête n'a pas pu être comprise. Vérifiez le formulaire et réessayez."),
+    401: ("Connexion requise", "Connectez-vous pour accéder à cette page."),
+    403: ("Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action."),
+    404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
+    405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
+    409: ("Action impossible", "Cette action n'est pas possible dans l'état actuel."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    422: ("Données invalides", "Les données envoyées ne sont pas valides."),
+    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."),
+    500: ("Erreur interne", "Une erreur inattendue s'est produite. L'équipe technique a été prévenue."),
+}  # fmt: skip
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, detail: str | None = None, headers: dict | None = None):
+    title, message = MESSAGES.get(code, (f"Erreur {code}", ""))
+    if wants_json():
+        response = jsonify({"code": code, "status": title, "message": detail or message})
+    else:
+        response = render_template(
+            "errors/error.html", code=code, title=title, message=detail or message
+        )
+    if isinstance(response, str):
+        from flask import make_response
+
+        response = make_response(response)
+    response.status_code = code
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            "Le formulaire a expiré ou n'est pas valide (jeton de sécurité). Rechargez la page "
+            "et envoyez-le de nouveau : rien n'a été enregistré.",
+        )
+
+    @app.errorhandler(IllegalTransition)
+    def illegal_transition(error: IllegalTransition):
+        return render_error(409)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return render_error(409, str(error) or None)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        headers = {}
+        if error.code == 405:
+            headers = {k: v for k, v in error.get_headers() if k == "Allow"}
+        detail = None
+        if wants_json():
+            detail = getattr(error, "data", {}).get("messages") and str(error.data["messages"])
+        return render_error(error.code or 500, detail, headers)
+
+    @app.errorhandler(InternalServerError)
+    def unexpected_error(error: InternalServerError):
+        # Reached for unhandled exceptions once Flask has logged them (not in testing).
+        return render_error(500)

@@ -1,0 +1,33 @@
+"""Jinja filters and context shared by every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, g
+from flask_babel import format_date
+
+from convention.extensions import db
+
+
+def init_templating(app: Flask) -> None:
+    @app.template_filter("date_fr")
+    def date_fr(value: dt.date | dt.datetime | None, fmt: str = "long") -> str:
+        if value is None:
+            return ""
+        return format_date(value, fmt)
+
+    @app.context_processor
+    def inject_convention() -> dict:
+        return {"convention": current_convention(), "today": dt.date.today()}
+
+
+def current_convention():
+    """The convention the site is showing (the first one; one convention runs at a time)."""
+    if "convention" not in g:
+        from convention.conventions.models import Convention
+
+        g.convention = db.session.scalars(
+            db.select(Convention).order_by(Convention.id).limit(1)
+        ).first()
+    return g.convention

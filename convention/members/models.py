@@ -1,0 +1,190 @@
+"""Federations, sections, members, user accounts, roles and one-time tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from convention.core.db import Model, UTCDateTime, str_enum, utcnow
+from convention.domain.roles import Role
+
+
+class Federation(Model):
+    __tablename__ = "federation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(8), unique=True)  # département: "38", "2A", "FFE"
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)  # "Isère"
+    title: Mapped[str] = mapped_column(sa.String(160))  # "Fédération de l'Isère"
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="federation", order_by="Section.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Federation {self.code} {self.name}>"
+
+
+class Section(Model):
+    __tablename__ = "section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    federation: Mapped[Federation] = relationship(back_populates="sections")
+    members: Mapped[list[Member]] = relationship(back_populates="section")
+
+    __table_args__ = (sa.UniqueConstraint("federation_id", "name"),)
+
+    def __repr__(self) -> str:
+        return f"<Section {self.name}>"
+
+
+class Member(Model):
+    """A party member (adhérent·e), imported from the membership file."""
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    first_name: Mapped[str] = mapped_column(sa.String(80))
+    last_name: Mapped[str] = mapped_column(sa.String(80))
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    section_id: Mapped[int] = mapped_column(sa.ForeignKey("section.id"), index=True)
+    dues_paid_until: Mapped[dt.date | None]
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    section: Mapped[Section] = relationship(back_populates="members")
+    user: Mapped[User | None] = relationship(back_populates="member")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def is_dues_paid(self, on: dt.date) -> bool:
+        """True if the member is à jour de cotisation on the given day."""
+        return self.dues_paid_until is not None and self.dues_paid_until >= on
+
+    def __repr__(self) -> str:
+        return f"<Member {self.membership_number}>"
+
+
+class User(UserMixin, Model):
+    """A login account; most belong to a member, some (staff, experts) do not."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(160))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"), unique=True)
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    activated_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_login_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member | None] = relationship(back_populates="user")
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: may this account log in?
+        return self.is_enabled and self.password_hash is not None
+
+    def has_role(
+        self,
+        role: Role,
+        *,
+        convention_id: int | None = None,
+        working_group_id: int | None = None,
+        section_id: int | None = None,
+        federation_id: int | None = None,
+    ) -> bool:
+        """True if the user holds ``role``, within the given scope when one is given."""
+        for assignment in self.roles:
+            if assignment.role != role:
+                continue
+            if convention_id is not None and assignment.convention_id not in (None, convention_id):
+                continue
+            if working_group_id is not None and assignment.working_group_id != working_group_id:
+                continue
+            if section_id is not None and assignment.section_id != section_id:
+                continue
+            if federation_id is not None and assignment.federation_id != federation_id:
+                continue
+            return True
+        return False
+
+    @property
+    def is_national_bureau(self) -> bool:
+        return self.has_role(Role.NATIONAL_BUREAU)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class RoleAssignment(Model):
+    """A role held by a user, scoped to what the role is about."""
+
+    __tablename__ = "role_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    convention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("convention.id"))
+    working_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("working_group.id"))
+    section_id: Mapped[int | None] = mapped_column(sa.ForeignKey("section.id"))
+    federation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("federation.id"))
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    working_group = relationship("WorkingGroup")
+    section: Mapped[Section | None] = relationship()
+    federation: Mapped[Federation | None] = relationship()
+    convention = relationship("Convention")
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "user_id", "role", "convention_id", "working_group_id", "section_id", "federation_id",
+            name="uq_role_assignment_scope",
+        ),
+    )  # fmt: skip
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class UserToken(Model):
+    """A one-time token sent by e-mail: only its SHA-256 is stored."""
+
+    __tablename__ = "user_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        return self.used_dt is None and now < self.expires_dt

@@ -1,0 +1,40 @@
+"""Every model, imported once so that metadata (and Alembic) sees all tables."""
+
+from convention.calendar.models import Event, EventKind, EventPerson, EventPersonRole
+from convention.contributions.models import Channel, Contribution
+from convention.conventions.models import Convention, Phase
+from convention.core.audit import AuditEntry
+from convention.groups.models import (
+    Person,
+    SteeringRole,
+    SteeringRoleKind,
+    WorkingGroup,
+    WorkingGroupAnimator,
+)
+from convention.members.models import (
+    Federation,
+    Member,
+    RoleAssignment,
+    Section,
+    TokenPurpose,
+    User,
+    UserToken,
+)
+from convention.texts.models import (
+    Acronym,
+    Block,
+    Chapter,
+    Part,
+    Proposal,
+    Text,
+    TextVersion,
+    VersionStatus,
+)
+
+__all__ = [
+    "Acronym", "AuditEntry", "Block", "Channel", "Chapter", "Contribution", "Convention",
+    "Event", "EventKind", "EventPerson", "EventPersonRole", "Federation", "Member", "Part",
+    "Person", "Phase", "Proposal", "RoleAssignment", "Section", "SteeringRole",
+    "SteeringRoleKind", "Text", "TextVersion", "TokenPurpose", "User", "UserToken",
+    "VersionStatus", "WorkingGroup", "WorkingGroupAnimator",
+]  # fmt: skip

@@ -1,0 +1,27 @@
+"""``flask seed``: import the convention from its document (idempotent), optionally demo data."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Ajoute les données de démonstration reproductibles.")
+@click.option("--members", default=2000, show_default=True, help="Nombre d'adhérents de démonstration.")
+@with_appcontext
+def seed_command(demo: bool, members: int) -> None:
+    """Importe la convention depuis son document (une seconde exécution ne change rien)."""
+    from convention.extensions import db
+    from seed.load import seed_convention
+
+    report = seed_convention(verbose=True)
+    for line in report.lines():
+        click.echo(line)
+    if demo:
+        from seed.demo import seed_demo
+
+        demo_report = seed_demo(members=members)
+        for line in demo_report.lines():
+            click.echo(line)
+    db.session.commit()

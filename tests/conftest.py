@@ -1,0 +1,98 @@
+"""Shared fixtures.
+
+The database is chosen by ``TEST_DATABASE_URL`` (default: a SQLite file in a
+temporary folder, so that a live server in another thread sees the same data).
+``make test`` under ``CI=true`` runs the suite once on SQLite and once on the
+local PostgreSQL.
+
+Two ways to get data, never mixed in one module:
+- ``database``: function scope, empty tables, emptied again after the test;
+- ``seeded``: module scope, the convention imported from its document (plus a
+  small demo population), shared read-only by the module's tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from convention import create_app
+from convention.extensions import db as _db
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory):
+    url = _database_url(tmp_path_factory)
+    os.environ.setdefault("TEST_DATABASE_URL", url)
+    from config import normalise_database_url
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_database_url(url))
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row of every table (children first)."""
+    _db.session.rollback()
+    engine = _db.engine
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+    _db.session.remove()
+
+
+@pytest.fixture()
+def database(app) -> Iterator:
+    """Empty tables for a test that writes; emptied again afterwards."""
+    with app.app_context():
+        empty_tables()
+        yield _db
+        empty_tables()
+
+
+@pytest.fixture(scope="module")
+def seeded(app) -> Iterator:
+    """The seeded convention, shared read-only by the tests of one module."""
+    with app.app_context():
+        empty_tables()
+        from seed.load import seed_convention
+
+        seed_convention(verbose=False)
+        from seed.demo import seed_demo
+
+        seed_demo(members=60, seed_value=1)
+        _db.session.commit()
+        yield _db
+        empty_tables()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def app_ctx(app):
+    with app.app_context():
+        yield app
