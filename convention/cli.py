@@ -8,8 +8,9 @@ from flask import Flask
 def register_cli(app: Flask) -> None:
     from convention.members.cli import members_cli
     from convention.texts.cli import texts_cli
-    from seed.cli import seed_command
+    from seed.cli import demo_accounts_command, seed_command
 
     app.cli.add_command(seed_command)
+    app.cli.add_command(demo_accounts_command)
     app.cli.add_command(texts_cli)
     app.cli.add_command(members_cli)

@@ -25,3 +25,18 @@ def seed_command(demo: bool, members: int) -> None:
         for line in demo_report.lines():
             click.echo(line)
     db.session.commit()
+
+
+@click.command("demo-accounts")
+@with_appcontext
+def demo_accounts_command() -> None:
+    """Affiche les comptes de démonstration (adresse, mot de passe, rôle)."""
+    from seed.demo import demo_accounts
+
+    accounts = demo_accounts()
+    if not accounts:
+        click.echo("Aucun compte de démonstration : lancez « flask seed --demo ».")
+        return
+    click.echo("Comptes de démonstration (mot de passe commun indiqué) :")
+    for account in accounts:
+        click.echo(f"  {account.role_label:<38} {account.email:<40} {account.password}")
