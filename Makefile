@@ -46,8 +46,9 @@ run: seed
 	@$(BIN)/flask demo-accounts
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# SQLite pass, then (CI=true or TEST_POSTGRES=1) a PostgreSQL + Redis pass; PYTEST_ARGS go to pytest.
 test: install
-	.ci/test-suite
+	bash .ci/test-suite $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check convention seed workers tests config.py

@@ -4,6 +4,8 @@ Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 
+Reviewed code: batch mode keeps ALTERs working on SQLite; anything engine-specific
+goes in a branch on ``op.get_bind().dialect.name`` with a path for both engines.
 """
 from alembic import op
 import sqlalchemy as sa

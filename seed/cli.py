@@ -24,6 +24,9 @@ def seed_command(demo: bool, members: int) -> None:
         demo_report = seed_demo(members=members)
         for line in demo_report.lines():
             click.echo(line)
+        from seed.load import link_units
+
+        link_units(report.convention)
     db.session.commit()
 
 

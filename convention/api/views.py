@@ -1,3 +1,110 @@
-"""Endpoints of the read API."""
+"""Endpoints of the read API: GET only, JSON, documented at /api/v1/openapi.json."""
 
-BLUEPRINTS: list = []
+from __future__ import annotations
+
+import datetime as dt
+from http import HTTPStatus
+
+from flask import abort
+from flask_smorest import Blueprint
+
+from convention.api import queries
+from convention.api.schemas import (
+    MAX_ID,
+    ContributionPageSchema,
+    ConventionQuerySchema,
+    ConventionSchema,
+    EventPageSchema,
+    PaginationQuerySchema,
+    TextDetailSchema,
+    TextPageSchema,
+    TextVersionQuerySchema,
+    WorkingGroupPageSchema,
+)
+
+blp = Blueprint(
+    "public_api",
+    __name__,
+    description="Données publiques de la convention : phases, groupes de travail, calendrier, "
+    "contributions et textes (lecture seule).",
+)
+
+NOT_FOUND = "Convention introuvable."
+
+
+def _convention(slug: str | None):
+    convention = queries.get_convention(slug)
+    if convention is None:
+        abort(HTTPStatus.NOT_FOUND, description=NOT_FOUND)
+    return convention
+
+
+def _page(items: list, total: int, page: int, per_page: int) -> dict:
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/convention")
+@blp.arguments(ConventionQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, ConventionSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def get_convention(convention: str | None = None):
+    """La convention : titres, phases datées et phase en cours."""
+    return queries.convention_data(_convention(convention), dt.date.today())
+
+
+@blp.route("/working-groups")
+@blp.arguments(PaginationQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, WorkingGroupPageSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def list_working_groups(page: int, per_page: int, convention: str | None = None):
+    """Les groupes de travail et leurs animateurs."""
+    items, total = queries.list_working_groups(_convention(convention), page, per_page)
+    return _page(items, total, page, per_page)
+
+
+@blp.route("/events")
+@blp.arguments(PaginationQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, EventPageSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def list_events(page: int, per_page: int, convention: str | None = None):
+    """Le calendrier : auditions, réunions, débats, dans l'ordre chronologique."""
+    items, total = queries.list_events(_convention(convention), page, per_page)
+    return _page(items, total, page, per_page)
+
+
+@blp.route("/contributions")
+@blp.arguments(PaginationQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, ContributionPageSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def list_contributions(page: int, per_page: int, convention: str | None = None):
+    """Les contributions reçues (plateforme et courriel)."""
+    items, total = queries.list_contributions(_convention(convention), page, per_page)
+    return _page(items, total, page, per_page)
+
+
+@blp.route("/texts")
+@blp.arguments(PaginationQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, TextPageSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def list_texts(page: int, per_page: int, convention: str | None = None):
+    """Les textes de la convention et leurs versions."""
+    items, total = queries.list_texts(_convention(convention), page, per_page)
+    return _page(items, total, page, per_page)
+
+
+@blp.route("/texts/<int:text_id>")
+@blp.arguments(TextVersionQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, TextDetailSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def get_text(text_id: int, version: int | None = None):
+    """Un texte : version courante (ou ``?version=N``), parties, chapitres, blocs numérotés."""
+    text = queries.get_text(text_id) if text_id <= MAX_ID else None
+    if text is None:
+        abort(HTTPStatus.NOT_FOUND, description="Texte introuvable.")
+    data = queries.text_version_data(text, version)
+    if data is None:
+        abort(HTTPStatus.NOT_FOUND, description="Version introuvable.")
+    return data
+
+
+BLUEPRINTS: list = [blp]

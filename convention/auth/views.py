@@ -1,5 +1,178 @@
-"""Views of the auth blueprint."""
+"""Views of the auth blueprint: log in and out, account page, activation, password reset."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("auth", __name__, url_prefix="/compte" or None)
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.routing import BuildError
+
+from convention.auth import operations
+from convention.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, NewPasswordForm
+from convention.core.errors import render_error
+from convention.core.permissions import PermissionDenied
+from convention.domain.errors import DomainError
+from convention.extensions import db, limiter
+from convention.members.models import TokenPurpose
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__, url_prefix="/compte")
+
+
+@bp.app_errorhandler(PermissionDenied)
+def permission_denied(error: PermissionDenied):
+    """An operation refused the actor (the view's own check should have caught it first)."""
+    return render_error(403)
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def home_url() -> str:
+    """The site's home page (the conventions blueprint's home when it exists)."""
+    try:
+        return url_for("conventions.home")
+    except BuildError:
+        return request.script_root + "/"
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """``target`` if it is a relative path on this site, else None (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login():
+    next_url = safe_next_url(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("auth.account"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate_user(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            db.session.commit()
+            flash(_("Vous êtes connecté·e."), "success")
+            return redirect(next_url or url_for("auth.account"))
+        # Same message whether the address is unknown, the password wrong or the account inactive.
+        form.password.errors.append(_("Adresse électronique ou mot de passe incorrect."))
+        return render_template("auth/login.html", form=form, next_url=next_url), 200
+    return render_template("auth/login.html", form=form, next_url=next_url)
+
+
+@bp.route("/deconnexion", methods=["POST"])
+def logout():
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    if current_user.is_authenticated:
+        logout_user()
+        flash(_("Vous êtes déconnecté·e."), "info")
+    return redirect(home_url())
+
+
+@bp.route("/")
+@login_required
+def account():
+    member = current_user.member
+    today = dt.date.today()
+    return render_template(
+        "auth/account.html",
+        user=current_user,
+        member=member,
+        dues_paid=member.is_dues_paid(today) if member is not None else False,
+        roles=sorted(current_user.roles, key=lambda a: (a.role.value, a.id)),
+    )
+
+
+def _token_page(purpose: TokenPurpose, token: str, template: str, title: str):
+    """Shared flow of the activation and reset pages: check the link, then the password."""
+    try:
+        operations.get_usable_token(token, purpose)
+    except operations.TokenError as error:
+        return render_template("auth/token_invalid.html", message=str(error), title=title), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        action = (
+            operations.activate_account
+            if purpose is TokenPurpose.INVITATION
+            else operations.reset_password
+        )
+        try:
+            user = action(token, form.password.data)
+        except operations.TokenError as error:
+            db.session.rollback()
+            return render_template("auth/token_invalid.html", message=str(error), title=title), 400
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash(
+                _("Votre compte est activé. Connectez-vous avec votre nouveau mot de passe.")
+                if purpose is TokenPurpose.INVITATION
+                else _("Votre mot de passe a été changé. Connectez-vous avec le nouveau."),
+                "success",
+            )
+            logger.info("User %s set a password (%s)", user.id, purpose.value)
+            return redirect(url_for("auth.login"))
+    return render_template(template, form=form, title=title)
+
+
+@bp.route("/activation/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def activate(token: str):
+    return _token_page(
+        TokenPurpose.INVITATION, token, "auth/activate.html", _("Activer votre compte")
+    )
+
+
+@bp.route("/reinitialisation/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def reset_password(token: str):
+    return _token_page(
+        TokenPurpose.PASSWORD_RESET, token, "auth/reset_password.html", _("Nouveau mot de passe")
+    )
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            _(
+                "Si un compte actif correspond à cette adresse, un lien de réinitialisation "
+                "vient de lui être envoyé. Il est valable %(hours)d heures.",
+                hours=int(current_app.config["PASSWORD_RESET_TOKEN_HOURS"]),
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)

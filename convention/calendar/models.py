@@ -61,6 +61,9 @@ class Event(Model):
     part_of_day: Mapped[str] = mapped_column(sa.String(20), default="")
     place: Mapped[str] = mapped_column(sa.String(300), default="")
     federation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("federation.id"))
+    federation_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Set for events imported from the convention's document, so that re-seeding finds them.
+    seed_key: Mapped[str | None] = mapped_column(sa.String(40))
     position: Mapped[int] = mapped_column(default=0)
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -72,6 +75,8 @@ class Event(Model):
     participants: Mapped[list[EventPerson]] = relationship(
         back_populates="event", order_by="EventPerson.position", cascade="all, delete-orphan"
     )
+
+    __table_args__ = (sa.UniqueConstraint("convention_id", "seed_key"),)
 
     @property
     def local_start(self) -> dt.datetime:

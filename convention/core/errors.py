@@ -30,10 +30,15 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int, detail: str | None = None, headers: dict | None = None):
+def render_error(
+    code: int, detail: str | None = None, headers: dict | None = None, errors: dict | None = None
+):
     title, message = MESSAGES.get(code, (f"Erreur {code}", ""))
     if wants_json():
-        response = jsonify({"code": code, "status": title, "message": detail or message})
+        payload = {"code": code, "status": title, "message": detail or message}
+        if errors:
+            payload["errors"] = errors
+        response = jsonify(payload)
     else:
         response = render_template(
             "errors/error.html", code=code, title=title, message=detail or message
@@ -71,9 +76,19 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 405:
             headers = {k: v for k, v in error.get_headers() if k == "Allow"}
         detail = None
+        errors = None
         if wants_json():
-            detail = getattr(error, "data", {}).get("messages") and str(error.data["messages"])
-        return render_error(error.code or 500, detail, headers)
+            # Validation errors of the API (webargs) carry {"query": {"field": [messages]}}.
+            errors = (getattr(error, "data", None) or {}).get("messages")
+            if errors:
+                detail = "Paramètres invalides : " + " ; ".join(
+                    f"{name} : {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                    for location in errors.values()
+                    for name, msgs in (location.items() if isinstance(location, dict) else [])
+                )
+            elif error.description and error.description != type(error).description:
+                detail = error.description  # abort(404, description="Texte introuvable.")
+        return render_error(error.code or 500, detail, headers, errors)
 
     @app.errorhandler(InternalServerError)
     def unexpected_error(error: InternalServerError):

@@ -130,6 +130,15 @@ class User(UserMixin, Model):
         return f"<User {self.email}>"
 
 
+ROLE_LABELS = {
+    Role.PILOT: "Pilote de groupe de travail",
+    Role.COMMITTEE: "Comité de pilotage",
+    Role.SECTION_SECRETARY: "Secrétaire de section",
+    Role.FEDERATION_SECRETARY: "Premier·e secrétaire fédéral·e",
+    Role.NATIONAL_BUREAU: "Bureau national",
+}
+
+
 class RoleAssignment(Model):
     """A role held by a user, scoped to what the role is about."""
 
@@ -156,6 +165,23 @@ class RoleAssignment(Model):
             name="uq_role_assignment_scope",
         ),
     )  # fmt: skip
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    @property
+    def scope_label(self) -> str:
+        """The scope in French: « Section de Voiron (Fédération de l'Isère) », « Groupe 3 : … »."""
+        if self.working_group is not None:
+            return f"Groupe de travail n° {self.working_group.number} : {self.working_group.title}"
+        if self.section is not None:
+            return f"Section {self.section.name} ({self.section.federation.title})"
+        if self.federation is not None:
+            return self.federation.title
+        if self.convention is not None:
+            return self.convention.short_title
+        return "Toute la plateforme"
 
 
 class TokenPurpose(enum.StrEnum):

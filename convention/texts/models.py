@@ -72,6 +72,7 @@ class TextVersion(Model):
     )
     source: Mapped[str] = mapped_column(sa.String(200), default="")  # file it came from
     line_length: Mapped[int] = mapped_column(default=80)
+    checksum: Mapped[str] = mapped_column(sa.String(64), default="")  # SHA-256 of the content
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     text: Mapped[Text] = relationship(back_populates="versions")
@@ -147,7 +148,9 @@ class Block(Model):
     line_end: Mapped[int]
 
     chapter: Mapped[Chapter] = relationship(back_populates="blocks")
-    proposal: Mapped[Proposal | None] = relationship(back_populates="block")
+    proposal: Mapped[Proposal | None] = relationship(
+        back_populates="block", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("chapter_id", "position"),

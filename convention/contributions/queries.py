@@ -1,0 +1,51 @@
+"""Read helpers for the contributions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import selectinload
+
+from convention.contributions.models import Channel, Contribution
+from convention.domain.lifecycle import ContributionStatus
+from convention.extensions import db
+
+PER_PAGE = 20
+
+
+def _options():
+    return (
+        selectinload(Contribution.section),
+        selectinload(Contribution.federation),
+        selectinload(Contribution.working_group),
+    )
+
+
+def paginate_contributions(
+    convention_id: int,
+    *,
+    channel: Channel | None = None,
+    status: ContributionStatus | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Pagination:
+    """One page of the convention's contributions: platform list first, then by number."""
+    query = sa.select(Contribution).where(Contribution.convention_id == convention_id)
+    if channel is not None:
+        query = query.where(Contribution.channel == channel)
+    if status is not None:
+        query = query.where(Contribution.status == status)
+    channel_order = sa.case((Contribution.channel == Channel.PLATFORM, 0), else_=1)
+    query = query.options(*_options()).order_by(
+        channel_order, Contribution.number, Contribution.id
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def get_contribution(convention_id: int, contribution_id: int) -> Contribution | None:
+    """One contribution of the convention, with its unit and working group."""
+    return db.session.scalars(
+        sa.select(Contribution)
+        .where(Contribution.convention_id == convention_id, Contribution.id == contribution_id)
+        .options(*_options())
+    ).first()

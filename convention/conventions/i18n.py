@@ -1,0 +1,100 @@
+"""French strings that ``pybabel extract`` would not find by itself, marked here.
+
+- labels defined in models and in ``convention.core.errors`` (templates translate
+  them at run time with ``_(value)``; the French text stays the msgid);
+- the strings of ``templates/_macros/``: Babel skips directories whose name starts
+  with an underscore, so ``pybabel extract -F babel.cfg -o translations/messages.pot .``
+  never reads that folder.
+
+Tests check that these lists stay in step with what they mirror.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark only")
+    return message
+
+
+ERROR_STRINGS = (
+    N_("Requête invalide"),
+    N_("La requête n'a pas pu être comprise. Vérifiez le formulaire et réessayez."),
+    N_("Connexion requise"),
+    N_("Connectez-vous pour accéder à cette page."),
+    N_("Accès refusé"),
+    N_("Vous n'avez pas les droits nécessaires pour cette action."),
+    N_("Page introuvable"),
+    N_("La page demandée n'existe pas ou a été déplacée."),
+    N_("Méthode non autorisée"),
+    N_("Cette action n'est pas possible sur cette page."),
+    N_("Action impossible"),
+    N_("Cette action n'est pas possible dans l'état actuel."),
+    N_("Fichier trop volumineux"),
+    N_("Le fichier envoyé dépasse la taille autorisée."),
+    N_("Données invalides"),
+    N_("Les données envoyées ne sont pas valides."),
+    N_("Trop de tentatives"),
+    N_(
+        "Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."
+    ),
+    N_("Erreur interne"),
+    N_("Une erreur inattendue s'est produite. L'équipe technique a été prévenue."),
+    N_(
+        "Le formulaire a expiré ou n'est pas valide (jeton de sécurité). Rechargez la page "
+        "et envoyez-le de nouveau : rien n'a été enregistré."
+    ),
+)
+
+LABEL_STRINGS = (
+    # conventions.models.PHASE_LABELS
+    N_("Groupes de travail"),
+    N_("Contributions"),
+    N_("Amendements"),
+    N_("Bureau national"),
+    N_("Vote militant"),
+    N_("Journée de la convention"),
+    N_("Texte adopté"),
+    # calendar.models.EVENT_KIND_LABELS
+    N_("Audition"),
+    N_("Groupe de travail"),
+    N_("Rencontre fédérale"),
+    N_("Débat"),
+    N_("Atelier"),
+    N_("Autre"),
+    # contributions.models.CHANNEL_LABELS and STATUS_LABELS
+    N_("Plateforme"),
+    N_("Courriel"),
+    N_("Déposée"),
+    N_("En examen"),
+    N_("Intégrée"),
+    N_("Partiellement intégrée"),
+    N_("Non retenue"),
+    N_("Retirée"),
+    # texts.models.VERSION_STATUS_LABELS and BLOCK_KIND_LABELS
+    N_("Projet de texte"),
+    N_("Texte amendé"),
+    N_("Adopté par le Bureau national"),
+    N_("Paragraphe"),
+    N_("Intertitre"),
+    N_("Proposition"),
+    N_("Recommandation"),
+    N_("Élément de liste"),
+    N_("Citation"),
+    # groups.views.STEERING_LABELS
+    N_("Pilotes de la convention"),
+    N_("Co-pilotes"),
+    N_("Comité de pilotage"),
+)
+
+# templates/_macros/*.html
+MACRO_STRINGS = (
+    N_("(obligatoire)"),
+    N_("Annuler"),
+    N_("Envoyer"),
+    N_("Le formulaire contient des erreurs\u00a0:"),
+    N_("Page"),
+    N_("Pagination"),
+    N_("Précédente"),
+    N_("Suivante"),
+    N_("Fil d’Ariane"),
+)

@@ -1,0 +1,88 @@
+"""The French strings the pages translate at run time are extracted, and English exists for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from jinja2.ext import babel_extract
+
+from convention.calendar.models import EVENT_KIND_LABELS
+from convention.contributions.models import CHANNEL_LABELS, STATUS_LABELS
+from convention.conventions import i18n
+from convention.conventions.models import PHASE_LABELS
+from convention.core.errors import MESSAGES
+from convention.groups.views import STEERING_LABELS
+from convention.texts.models import BLOCK_KIND_LABELS, VERSION_STATUS_LABELS
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+CATALOGUE = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+
+
+def template_msgids(path: Path) -> set:
+    """Literal msgids of a template (``_(variable)`` calls are left out)."""
+    msgids: set = set()
+    with path.open("rb") as source:
+        for _, _, message, _ in babel_extract(source, KEYWORDS, [], {}):
+            parts = message if isinstance(message, tuple) else (message,)
+            literal = tuple(part for part in parts if isinstance(part, str))
+            if literal:
+                msgids.add(literal[0] if len(literal) == 1 else literal)
+    return msgids
+
+
+def english() -> dict:
+    with CATALOGUE.open("rb") as source:
+        catalogue = read_po(source, locale="en")
+    return {m.id if isinstance(m.id, str) else tuple(m.id): m.string for m in catalogue if m.id}
+
+
+def test_error_messages_are_marked_for_extraction():
+    for title, message in MESSAGES.values():
+        assert title in i18n.ERROR_STRINGS
+        assert message in i18n.ERROR_STRINGS
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [PHASE_LABELS, EVENT_KIND_LABELS, CHANNEL_LABELS, STATUS_LABELS, VERSION_STATUS_LABELS,
+     BLOCK_KIND_LABELS, STEERING_LABELS],
+)  # fmt: skip
+def test_model_labels_are_marked_for_extraction(labels):
+    assert set(labels.values()) <= set(i18n.LABEL_STRINGS)
+
+
+def test_the_macro_strings_are_marked_for_extraction():
+    """Babel skips templates/_macros (leading underscore): i18n.MACRO_STRINGS stands in."""
+    used = set().union(*(template_msgids(p) for p in (TEMPLATES / "_macros").glob("*.html")))
+    assert used
+    assert used == set(i18n.MACRO_STRINGS)
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["base.html", "home/index.html", "home/empty.html", "errors/error.html",
+     "_macros/ui.html", "_macros/forms.html"],
+)  # fmt: skip
+def test_navigation_home_and_error_pages_are_translated(template):
+    translations = english()
+    for msgid in template_msgids(TEMPLATES / template):
+        translated = translations.get(msgid)
+        assert translated, f"no English for {msgid!r} ({template})"
+        if isinstance(translated, tuple):
+            assert all(translated), msgid
+
+
+def test_every_public_page_string_has_an_english_entry():
+    translations = english()
+    folders = ["groups", "calendar", "contributions", "texts", "glossary"]
+    for folder in folders:
+        for path in (TEMPLATES / folder).glob("*.html"):
+            for msgid in template_msgids(path):
+                assert translations.get(msgid), f"no English for {msgid!r} ({path.name})"
+    for strings in (i18n.ERROR_STRINGS, i18n.LABEL_STRINGS):
+        for msgid in strings:
+            assert translations.get(msgid), msgid

@@ -1,0 +1,70 @@
+"""The audit log is append-only; side effects run only after commit."""
+
+import pytest
+import sqlalchemy as sa
+
+from convention.conventions.models import Convention
+from convention.core.after_commit import after_commit
+from convention.core.audit import AuditEntry, AuditLogIsAppendOnly, audit
+
+
+@pytest.fixture()
+def convention(database):
+    convention = Convention(slug="c", title="Convention", short_title="C")
+    database.session.add(convention)
+    database.session.flush()
+    return convention
+
+
+def test_audit_entry_records_actor_object_and_data(database, convention):
+    entry = audit(None, "convention.test", convention, before="a", after=["b", 1])
+    database.session.commit()
+    stored = database.session.get(AuditEntry, entry.id)
+    assert (stored.object_type, stored.object_id) == ("Convention", convention.id)
+    assert stored.data == {"before": "a", "after": ["b", 1]}
+    assert stored.created_dt.tzinfo is not None
+
+
+def test_audit_entries_cannot_be_changed_or_deleted(database, convention):
+    entry = audit(None, "convention.test", convention)
+    database.session.commit()
+    entry.action = "forged"
+    with pytest.raises(AuditLogIsAppendOnly):
+        database.session.flush()
+    database.session.rollback()
+    database.session.delete(database.session.get(AuditEntry, entry.id))
+    with pytest.raises(AuditLogIsAppendOnly):
+        database.session.flush()
+    database.session.rollback()
+    assert database.session.get(AuditEntry, entry.id).action == "convention.test"
+
+
+def test_after_commit_runs_only_once_committed(database, convention):
+    calls = []
+    after_commit(database.session, calls.append, "sent")
+    database.session.flush()
+    assert calls == []
+    database.session.commit()
+    assert calls == ["sent"]
+    database.session.commit()
+    assert calls == ["sent"]
+
+
+def test_after_commit_dropped_on_rollback(database, convention):
+    calls = []
+    after_commit(database.session, calls.append, "never")
+    database.session.rollback()
+    database.session.commit()
+    assert calls == []
+
+
+def test_naive_datetimes_are_refused(database):
+    import datetime as dt
+
+    convention = Convention(
+        slug="n", title="N", short_title="N", created_dt=dt.datetime(2024, 1, 1)
+    )
+    database.session.add(convention)
+    with pytest.raises(sa.exc.StatementError):
+        database.session.flush()
+    database.session.rollback()

@@ -1,0 +1,122 @@
+"""Migrations are reviewed code: they build the models' schema on both engines, and undo it.
+
+For SQLite (a file) and PostgreSQL (a throwaway database created and dropped here):
+(a) ``flask db upgrade`` on an empty database reaches the head revision;
+(b) no drift: Alembic's autogenerate finds no difference between the upgraded
+    database and the models' metadata (a model changed without a revision fails here);
+(c) ``flask db downgrade base`` removes every table again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from pprint import pformat
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+
+from config import normalise_database_url
+from convention import create_app
+from convention.extensions import db
+from tests.integration.test_services import require_postgres, with_database
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Tables that the database creates by itself and that no model declares (see migrations/env.py).
+IGNORED_TABLE_PREFIXES = ("sqlite_",)
+IGNORED_TABLE_MARKERS = ("_fts",)
+
+
+def _head_revisions() -> tuple[str, ...]:
+    from alembic.config import Config
+
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return tuple(ScriptDirectory.from_config(config).get_heads())
+
+
+def _include_name(name, type_, parent_names) -> bool:
+    if type_ == "table" and name:
+        if name.startswith(IGNORED_TABLE_PREFIXES):
+            return False
+        if any(m in name for m in IGNORED_TABLE_MARKERS) and name not in db.metadata.tables:
+            return False
+    return True
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path) -> Iterator[str]:
+    """The URL of an empty database of each engine; the PostgreSQL one is dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    import psycopg
+
+    admin_url = require_postgres()
+    name = f"convention_migr_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_migrations_folder_has_one_head():
+    heads = _head_revisions()
+    assert heads, (
+        "migrations/versions holds no revision yet: generate the initial one with "
+        '`flask db migrate -m "initial schema"` (then review it) once the models are settled.'
+    )
+    assert len(heads) == 1, f"several heads {heads}: merge them with `flask db merge heads`"
+
+
+def test_upgrade_matches_the_models_and_downgrade_empties(empty_database):
+    heads = _head_revisions()
+    if not heads:
+        pytest.fail(
+            "no revision in migrations/versions: nothing to upgrade to "
+            '(run `flask db migrate -m "initial schema"`).',
+            pytrace=False,
+        )
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_database_url(empty_database))
+    try:
+        with app.app_context():
+            engine = db.engine
+            # (a) upgrade an empty database to the head revision
+            upgrade(directory=str(MIGRATIONS))
+            with engine.connect() as conn:
+                context = MigrationContext.configure(
+                    conn,
+                    opts={
+                        "compare_type": True,
+                        "render_as_batch": True,
+                        "include_name": _include_name,
+                    },
+                )
+                assert context.get_current_heads() == heads
+                # (b) no drift between the upgraded schema and the models
+                diffs = compare_metadata(context, db.metadata)
+            assert not diffs, (
+                f"the models differ from the migrations on {engine.dialect.name}; write a revision "
+                f"(`flask db migrate -m …`) and review it:\n{pformat(diffs)}"
+            )
+            model_tables = set(db.metadata.tables)
+            assert model_tables <= set(sa.inspect(engine).get_table_names())
+
+            # (c) downgrade to base removes every table of the models
+            downgrade(directory=str(MIGRATIONS), revision="base")
+            left = set(sa.inspect(engine).get_table_names()) & model_tables
+            assert not left, f"downgrade base left tables behind: {sorted(left)}"
+            with engine.connect() as conn:
+                assert MigrationContext.configure(conn).get_current_heads() == ()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
