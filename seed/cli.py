@@ -15,7 +15,7 @@ def seed_command(demo: bool, members: int) -> None:
     from convention.extensions import db
     from seed.load import seed_convention
 
-    report = seed_convention(verbose=True)
+    report = seed_convention()
     for line in report.lines():
         click.echo(line)
     if demo:

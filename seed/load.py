@@ -9,6 +9,7 @@ everything in place and changes nothing. It flushes but does not commit
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -76,8 +77,9 @@ class SeedReport:
         return out
 
 
+@functools.lru_cache(maxsize=1)
 def parse_seed_document() -> SeedDocument:
-    """Parse the convention's document with its curated outline."""
+    """Parse the convention's document with its curated outline (once per process: it is immutable)."""
     from seed.parse import load_outline, parse_document
 
     raw = DOCUMENT_PATH.read_text(encoding="utf-8")

@@ -73,17 +73,22 @@ def database(app) -> Iterator:
 
 @pytest.fixture(scope="module")
 def seeded(app) -> Iterator:
-    """The seeded convention, shared read-only by the tests of one module."""
+    """The seeded convention, shared read-only by the tests of one module.
+
+    No application context stays open between tests (``g`` would leak from one
+    request to the next): use ``app_ctx`` to query the database in a test.
+    """
+    from seed.demo import seed_demo
+    from seed.load import seed_convention
+
     with app.app_context():
         empty_tables()
-        from seed.load import seed_convention
-
         seed_convention(verbose=False)
-        from seed.demo import seed_demo
-
         seed_demo(members=60, seed_value=1)
         _db.session.commit()
-        yield _db
+        _db.session.remove()
+    yield _db
+    with app.app_context():
         empty_tables()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, g
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 
 from convention.extensions import db
 
@@ -15,7 +15,11 @@ def init_templating(app: Flask) -> None:
     def date_fr(value: dt.date | dt.datetime | None, fmt: str = "long") -> str:
         if value is None:
             return ""
-        return format_date(value, fmt)
+        text = format_date(value, fmt)
+        # French writes the first day of a month as an ordinal: « 1er septembre 2023 ».
+        if value.day == 1 and fmt in ("long", "full") and str(get_locale()) == "fr":
+            text = text.replace("1 ", "1er ", 1)
+        return text
 
     @app.context_processor
     def inject_convention() -> dict:

@@ -280,3 +280,13 @@ def test_forged_phase_forms_are_refused(client, site, app, monkeypatch):
     )
     assert response.status_code == 302
     assert _convention().phase_override is PhaseKind.MEMBERS_VOTE
+
+
+def test_index_without_a_convention(client, database):
+    make_user("bn@example.org", roles=[(Role.NATIONAL_BUREAU, None)])
+    db.session.commit()
+    login(client, "bn@example.org")
+    response = client.get("/administration/")
+    assert response.status_code == 200
+    assert "Aucune convention" in page_text(response)
+    assert client.post("/administration/phase-en-cours", data={"confirm": "y"}).status_code == 404

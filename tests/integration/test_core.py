@@ -68,3 +68,15 @@ def test_naive_datetimes_are_refused(database):
     with pytest.raises(sa.exc.StatementError):
         database.session.flush()
     database.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [(1, "1er septembre 2023"), (2, "2 septembre 2023"), (21, "21 septembre 2023")],
+)
+def test_french_dates_use_the_ordinal_for_the_first(app, day, expected):
+    import datetime as dt
+
+    with app.test_request_context("/"):
+        render = app.jinja_env.filters["date_fr"]
+        assert render(dt.date(2023, 9, day)) == expected
