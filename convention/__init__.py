@@ -12,6 +12,7 @@ from config import CONFIGS, DEFAULT_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
+    "convention.notifications.views",
     "convention.admin.views",
     "convention.conventions.views",
     "convention.auth.views",

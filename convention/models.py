@@ -11,6 +11,7 @@ from convention.groups.models import (
     WorkingGroup,
     WorkingGroupAnimator,
 )
+from convention.notifications.models import Notification, NotificationKind
 from convention.members.models import (
     Federation,
     Member,
@@ -33,7 +34,7 @@ from convention.texts.models import (
 
 __all__ = [
     "Acronym", "AuditEntry", "Block", "Channel", "Chapter", "Contribution", "Convention",
-    "Event", "EventKind", "EventPerson", "EventPersonRole", "Federation", "Member", "Part",
+    "Event", "EventKind", "Notification", "NotificationKind", "EventPerson", "EventPersonRole", "Federation", "Member", "Part",
     "Person", "Phase", "Proposal", "RoleAssignment", "Section", "SteeringRole",
     "SteeringRoleKind", "Text", "TextVersion", "TokenPurpose", "User", "UserToken",
     "VersionStatus", "WorkingGroup", "WorkingGroupAnimator",
