@@ -32,7 +32,7 @@ convention/static/vendor/.stamp: package.json package-lock.json
 assets: convention/static/vendor/.stamp
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile --statistics -d translations | tail -1
 
 db: install
 	$(BIN)/flask db upgrade

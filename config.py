@@ -8,6 +8,7 @@ environment variable; production refuses to start without a real SECRET_KEY.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -65,8 +66,16 @@ class Config:
     FORCE_HTTPS = False
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
+    # The site's address, for links in e-mails sent outside a request (CLI, workers).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
     INVITATION_TOKEN_HOURS = 24 * 14
     PASSWORD_RESET_TOKEN_HOURS = 2
+    # Contributions' attachments: stored outside the static files, served by the application.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    CONTRIBUTION_MAX_ATTACHMENT_BYTES = int(
+        os.environ.get("CONTRIBUTION_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
+    )
     # Line length used to number the lines of a text (as printed conventions do).
     TEXT_LINE_LENGTH = 80
 
@@ -97,6 +106,9 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = True
     MAIL_SUPPRESS_SEND = True
     CELERY_TASK_ALWAYS_EAGER = True
+    UPLOAD_FOLDER = os.environ.get(
+        "TEST_UPLOAD_FOLDER", os.path.join(tempfile.gettempdir(), "convention-test-uploads")
+    )
 
 
 class ProductionConfig(Config):

@@ -8,7 +8,7 @@ gunicorn), so that a slow query or template shows up before it reaches productio
     .venv/bin/python bench/pages.py --repeat 100 --members 2000 --db /tmp/bench.db
 
 The database file is built once (``seed_convention`` then ``seed_demo``) and reused by
-later runs with the same ``--db`` unless ``--fresh`` is given.
+later runs with the same ``--db`` unless ``--fresh`` is given (do so after a model change).
 """
 
 from __future__ import annotations
@@ -72,20 +72,20 @@ def extra_pages(app) -> list[str]:
     """Pages whose address depends on the data: the first chapter, event and contribution."""
     import sqlalchemy as sa
 
+    from convention.calendar.models import Event
+    from convention.contributions.models import Contribution
     from convention.extensions import db
+    from convention.texts.models import Chapter
 
     pages = []
     with app.app_context():
-        for sql, pattern in (
-            ("SELECT anchor FROM chapter ORDER BY id LIMIT 1", "/texte/chapitre/{}"),
-            ("SELECT id FROM event ORDER BY id LIMIT 1", "/calendrier/{}"),
-            ("SELECT id FROM contribution ORDER BY id LIMIT 1", "/contributions/{}"),
+        for column, pattern in (
+            (Chapter.anchor, "/texte/chapitre/{}"),
+            (Event.id, "/calendrier/{}"),
+            (Contribution.id, "/contributions/{}"),
         ):
-            try:
-                value = db.session.execute(sa.text(sql)).scalar()
-            except sa.exc.SQLAlchemyError:
-                db.session.rollback()
-                continue
+            table = column.class_
+            value = db.session.scalar(sa.select(column).order_by(table.id).limit(1))
             if value is not None:
                 pages.append(pattern.format(value))
     return pages
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in pages:
         status, timings = measure(client, path, args.repeat)
         median = statistics.median(timings)
-        p95 = statistics.quantiles(timings, n=20)[18] if len(timings) > 1 else timings[0]
+        p95 = statistics.quantiles(timings, n=20, method="inclusive")[18] if len(timings) > 1 else timings[0]
         slowest = max(slowest, p95)
         print(f"{path:<36} {status:>6} {median:>10.1f} {p95:>8.1f} {max(timings):>8.1f}")
     print(f"\nslowest p95: {slowest:.1f} ms")

@@ -19,8 +19,10 @@ BLUEPRINTS = (
     "convention.groups.views",
     "convention.calendar.views",
     "convention.contributions.views",
+    "convention.provenance.views",
     "convention.texts.views",
     "convention.members.views",
+    "convention.search.views",
 )
 
 

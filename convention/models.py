@@ -21,6 +21,8 @@ from convention.members.models import (
     User,
     UserToken,
 )
+from convention.provenance.models import SourceLink
+from convention.search.models import SearchDocument, SearchKind
 from convention.texts.models import (
     Acronym,
     Block,
@@ -35,7 +37,7 @@ from convention.texts.models import (
 __all__ = [
     "Acronym", "AuditEntry", "Block", "Channel", "Chapter", "Contribution", "Convention",
     "Event", "EventKind", "Notification", "NotificationKind", "EventPerson", "EventPersonRole", "Federation", "Member", "Part",
-    "Person", "Phase", "Proposal", "RoleAssignment", "Section", "SteeringRole",
+    "Person", "Phase", "Proposal", "RoleAssignment", "SearchDocument", "SearchKind", "Section", "SourceLink", "SteeringRole",
     "SteeringRoleKind", "Text", "TextVersion", "TokenPurpose", "User", "UserToken",
     "VersionStatus", "WorkingGroup", "WorkingGroupAnimator",
 ]  # fmt: skip

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from convention import create_app
 from convention.extensions import db as _db
@@ -30,6 +31,18 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own application context.
+
+    Without it, a request made while a fixture holds an app context reuses that
+    context's ``g`` (Flask-Login's user, Flask-Babel's locale…) and its session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory):
     url = _database_url(tmp_path_factory)
@@ -37,6 +50,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):
     from config import normalise_database_url
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_database_url(url))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -90,6 +104,14 @@ def seeded(app) -> Iterator:
     yield _db
     with app.app_context():
         empty_tables()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    """Each test starts with empty rate-limit counters (the login limit is low)."""
+    from convention.extensions import limiter
+
+    limiter.reset()
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ from convention.conventions.models import Convention
 from convention.core.db import db
 from convention.domain.textstructure import BlockKind
 from convention.groups.models import WorkingGroup, WorkingGroupAnimator
+from convention.provenance import queries as provenance
 from convention.texts.models import Block, Chapter, Part, Text, TextVersion
 
 
@@ -81,6 +82,7 @@ def list_events(convention: Convention, page: int, per_page: int):
         .order_by(Event.starts_dt, Event.position, Event.id)
     )
     events, total = _page(query, page, per_page)
+    links = provenance.text_links_by_source(event_ids=[e.id for e in events])
     items = [
         {
             "id": e.id,
@@ -94,6 +96,7 @@ def list_events(convention: Convention, page: int, per_page: int):
             "people": [p.display_name for p in e.hosts],
             "experts": [p.display_name for p in e.experts],
             "working_groups": [g.number for g in e.working_groups],
+            "text_links": links.get(("event", e.id), []),
         }
         for e in events
     ]
@@ -112,6 +115,7 @@ def list_contributions(convention: Convention, page: int, per_page: int):
         .order_by(Contribution.channel.desc(), Contribution.number, Contribution.id)
     )
     contributions, total = _page(query, page, per_page)
+    links = provenance.text_links_by_source(contribution_ids=[c.id for c in contributions])
     items = [
         {
             "id": c.id,
@@ -122,6 +126,8 @@ def list_contributions(convention: Convention, page: int, per_page: int):
             "unit": c.unit_label,
             "status": c.status.value,
             "working_group": c.working_group.number if c.working_group else None,
+            "answer": c.answer,
+            "text_links": links.get(("contribution", c.id), []),
         }
         for c in contributions
     ]
@@ -178,6 +184,7 @@ def text_version_data(text: Text, version_number: int | None) -> dict[str, Any] 
             .selectinload(Block.proposal)
         )
     ).one()
+    sources = provenance.api_sources_by_anchor(text.id)
     return {
         "id": text.id,
         "slug": text.slug,
@@ -195,7 +202,10 @@ def text_version_data(text: Text, version_number: int | None) -> dict[str, Any] 
                             "id": chapter.anchor,
                             "number": chapter.number,
                             "title": chapter.title,
-                            "blocks": [_block_data(block) for block in chapter.blocks],
+                            "blocks": [
+                                _block_data(block, sources.get(block.anchor, []))
+                                for block in chapter.blocks
+                            ],
                         }
                         for chapter in part.chapters
                     ],
@@ -206,7 +216,7 @@ def text_version_data(text: Text, version_number: int | None) -> dict[str, Any] 
     }
 
 
-def _block_data(block: Block) -> dict[str, Any]:
+def _block_data(block: Block, sources: list[dict] | None = None) -> dict[str, Any]:
     return {
         "id": block.anchor,
         "pk": block.id,
@@ -216,4 +226,5 @@ def _block_data(block: Block) -> dict[str, Any]:
         "line_end": block.line_end,
         "reference": block.proposal.reference if block.proposal is not None else None,
         "number": block.number if block.kind == BlockKind.RECOMMENDATION else None,
+        "sources": sources or [],
     }

@@ -90,6 +90,30 @@ class WorkingGroupSchema(ma.Schema):
     animators = fields.List(fields.Nested(AnimatorSchema), required=True)
 
 
+class TextLinkSchema(ma.Schema):
+    chapter = fields.String(
+        required=True, metadata={"description": "Ancre du chapitre (« II-5 »)."}
+    )
+    block = fields.String(required=True, metadata={"description": "Ancre du bloc (« II-5-12 »)."})
+    version = fields.Integer(required=True, metadata={"description": "Version du texte liée."})
+    url = fields.String(
+        required=True, metadata={"description": "Page du chapitre, ancrée au bloc."}
+    )
+    note = fields.String(required=True)
+
+
+class SourceSchema(ma.Schema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["contribution", "event"]),
+        metadata={"description": "« contribution » ou « event » (une audition)."},
+    )
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    note = fields.String(required=True)
+
+
 class EventSchema(ma.Schema):
     id = fields.Integer(required=True)
     start = fields.DateTime(
@@ -106,6 +130,11 @@ class EventSchema(ma.Schema):
     working_groups = fields.List(
         fields.Integer(), required=True, metadata={"description": "Numéros des groupes de travail."}
     )
+    text_links = fields.List(
+        fields.Nested(TextLinkSchema),
+        required=True,
+        metadata={"description": "Passages du texte issus de l'audition."},
+    )
 
 
 class ContributionSchema(ma.Schema):
@@ -118,6 +147,14 @@ class ContributionSchema(ma.Schema):
     status = fields.String(required=True)
     working_group = fields.Integer(
         allow_none=True, required=True, metadata={"description": "Numéro du groupe de travail."}
+    )
+    answer = fields.String(
+        required=True, metadata={"description": "Réponse écrite des pilotes à la décision."}
+    )
+    text_links = fields.List(
+        fields.Nested(TextLinkSchema),
+        required=True,
+        metadata={"description": "Passages du texte issus de la contribution."},
     )
 
 
@@ -148,6 +185,11 @@ class BlockSchema(ma.Schema):
     )
     number = fields.String(
         allow_none=True, required=True, metadata={"description": "Recommandations : numéro."}
+    )
+    sources = fields.List(
+        fields.Nested(SourceSchema),
+        required=True,
+        metadata={"description": "« Issu de » : contributions et auditions à l'origine du bloc."},
     )
 
 

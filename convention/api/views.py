@@ -8,7 +8,7 @@ from http import HTTPStatus
 from flask import abort
 from flask_smorest import Blueprint
 
-from convention.api import queries
+from convention.api import ics, queries
 from convention.api.schemas import (
     MAX_ID,
     ContributionPageSchema,
@@ -107,4 +107,8 @@ def get_text(text_id: int, version: int | None = None):
     return data
 
 
-BLUEPRINTS: list = [blp]
+BLUEPRINTS: list = [blp, ics.blp]
+
+from convention.api.search import blp as search_blp  # noqa: E402
+
+BLUEPRINTS.append(search_blp)

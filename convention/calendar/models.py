@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 import zoneinfo
 
 import sqlalchemy as sa
@@ -30,6 +31,19 @@ EVENT_KIND_LABELS = {
     EventKind.DEBATE: "Débat",
     EventKind.WORKSHOP: "Atelier",
     EventKind.OTHER: "Autre",
+}
+
+
+class RegistrationStatus(enum.StrEnum):
+    REGISTERED = "registered"  # inscrit·e, a seat is held
+    WAITING = "waiting"  # en liste d'attente
+    CANCELLED = "cancelled"  # désinscrit·e
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.REGISTERED: "Inscrit·e",
+    RegistrationStatus.WAITING: "En liste d'attente",
+    RegistrationStatus.CANCELLED: "Inscription annulée",
 }
 
 
@@ -60,12 +74,22 @@ class Event(Model):
     is_all_day: Mapped[bool] = mapped_column(default=True)
     part_of_day: Mapped[str] = mapped_column(sa.String(20), default="")
     place: Mapped[str] = mapped_column(sa.String(300), default="")
+    # A remote (or hybrid) meeting: the video-conference link.
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Seats; None means no limit. Registrations beyond it go on the waiting list.
+    capacity: Mapped[int | None]
+    # Published after the event (Markdown, rendered sanitised): the minutes and, for a
+    # hearing, what the expert said.
+    minutes: Mapped[str] = mapped_column(sa.Text, default="")
+    hearing_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_published_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     federation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("federation.id"))
     federation_name: Mapped[str] = mapped_column(sa.String(120), default="")
     # Set for events imported from the convention's document, so that re-seeding finds them.
     seed_key: Mapped[str | None] = mapped_column(sa.String(40))
     position: Mapped[int] = mapped_column(default=0)
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
 
     convention = relationship("Convention")
     federation = relationship("Federation")
@@ -87,8 +111,48 @@ class Event(Model):
         return self.local_start.date()
 
     @property
+    def local_end(self) -> dt.datetime | None:
+        return self.ends_dt.astimezone(PARIS) if self.ends_dt is not None else None
+
+    @property
+    def last_modified_dt(self) -> dt.datetime:
+        return self.updated_dt or self.created_dt
+
+    @property
     def kind_label(self) -> str:
         return EVENT_KIND_LABELS[self.kind]
+
+    @property
+    def is_hearing(self) -> bool:
+        return self.kind == EventKind.HEARING
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.online_url)
+
+    @property
+    def has_minutes(self) -> bool:
+        return bool(self.minutes.strip() or self.hearing_summary.strip())
+
+    def has_started(self, now: dt.datetime) -> bool:
+        """True once the event has begun (all-day events: from local midnight)."""
+        return self.starts_dt <= now
+
+    def is_steering(self, user) -> bool:
+        """The steering committee of the event's convention and the Bureau national."""
+        return bool(self.convention is not None and self.convention.is_steering(user))
+
+    def can_edit(self, user) -> bool:
+        """Pilots of one of the event's groups, the steering committee and the Bureau national."""
+        if not (user and user.is_authenticated):
+            return False
+        if self.is_steering(user):
+            return True
+        return any(group.can_moderate(user) for group in self.working_groups)
+
+    def can_publish_minutes(self, user) -> bool:
+        """Whoever may edit the event publishes its minutes."""
+        return self.can_edit(user)
 
     @property
     def hosts(self) -> list:
@@ -120,3 +184,58 @@ class EventPerson(Model):
     person = relationship("Person")
 
     __table_args__ = (sa.UniqueConstraint("event_id", "person_id", "role"),)
+
+
+class EventRegistration(Model):
+    """A member's registration for an event: a seat, a place on the waiting list, or cancelled.
+
+    One row per (event, user): cancelling and registering again reuses it, so that a double
+    submission hits the unique constraint instead of creating a second seat.
+    """
+
+    __tablename__ = "event_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus))
+    # Order of arrival: the waiting list is served by increasing position.
+    position: Mapped[int] = mapped_column(default=0)
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship()
+    user = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id"),)
+
+    @property
+    def status_label(self) -> str:
+        return REGISTRATION_STATUS_LABELS[self.status]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != RegistrationStatus.CANCELLED
+
+    def __repr__(self) -> str:
+        return f"<EventRegistration event={self.event_id} user={self.user_id} {self.status}>"
+
+
+class CalendarFeedToken(Model):
+    """The secret of a member's private calendar feed (``/calendrier/flux/<token>.ics``).
+
+    One per user; regenerating replaces the secret, so the old address stops working.
+    """
+
+    __tablename__ = "calendar_feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)

@@ -1,4 +1,4 @@
-"""The calendar: a month-by-month list, a month grid, and one page per event."""
+"""The calendar: a month-by-month list, a month grid, one page per event, its forms and feeds."""
 
 from __future__ import annotations
 
@@ -7,12 +7,34 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import groupby
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
-from convention.calendar import queries
-from convention.calendar.models import EVENT_KIND_LABELS, Event, EventKind
+from convention.calendar import operations, queries
+from convention.calendar.forms import (
+    ConfirmForm,
+    EventForm,
+    MinutesForm,
+    format_people,
+    parse_people,
+)
+from convention.calendar.ics import ics_response
+from convention.calendar.models import (
+    EVENT_KIND_LABELS,
+    REGISTRATION_STATUS_LABELS,
+    Event,
+    EventKind,
+    RegistrationStatus,
+)
 from convention.conventions.web import query_args, with_convention
+from convention.core.db import utcnow
+from convention.core.markdown import render_markdown
+from convention.core.permissions import require
+from convention.domain.errors import DomainError
+from convention.extensions import db
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendrier")
 
@@ -23,10 +45,13 @@ VIEWS = ("liste", "grille")
 class Filters:
     kind: EventKind | None
     group_number: int | None
+    federation_id: int | None = None
 
     @property
     def active(self) -> bool:
-        return self.kind is not None or self.group_number is not None
+        return (
+            self.kind is not None or self.group_number is not None or self.federation_id is not None
+        )
 
     def as_args(self) -> dict[str, str]:
         args = {}
@@ -34,6 +59,8 @@ class Filters:
             args["type"] = self.kind.value
         if self.group_number is not None:
             args["groupe"] = str(self.group_number)
+        if self.federation_id is not None:
+            args["federation"] = str(self.federation_id)
         return args
 
 
@@ -41,7 +68,8 @@ def _filters() -> Filters:
     kind_value = request.args.get("type", "")
     kind = EventKind(kind_value) if kind_value in EventKind._value2member_map_ else None
     group_number = request.args.get("groupe", type=int)
-    return Filters(kind=kind, group_number=group_number)
+    federation_id = request.args.get("federation", type=int)
+    return Filters(kind=kind, group_number=group_number, federation_id=federation_id)
 
 
 def _month(value: str | None) -> dt.date | None:
@@ -80,11 +108,16 @@ def index(convention):
         "month": None,
         "kind_labels": EVENT_KIND_LABELS,
         "group_choices": queries.list_group_choices(convention.id),
+        "federation_choices": queries.list_federation_choices(convention.id),
+        "can_create": operations.can_create_events(current_user, convention),
     }
     if view == "grille":
         return _grid(convention, filters, common)
     events = queries.list_events(
-        convention.id, kind=filters.kind, working_group_number=filters.group_number
+        convention.id,
+        kind=filters.kind,
+        working_group_number=filters.group_number,
+        federation_id=filters.federation_id,
     )
     months = [
         (month, list(month_events))
@@ -118,6 +151,7 @@ def _grid(convention, filters: Filters, common: dict):
         convention.id,
         kind=filters.kind,
         working_group_number=filters.group_number,
+        federation_id=filters.federation_id,
         start=first,
         end=following,
     )
@@ -126,9 +160,7 @@ def _grid(convention, filters: Filters, common: dict):
         by_day.setdefault(event.day, []).append(event)
     weeks = [
         [(day, day.month == first.month, by_day.get(day, [])) for day in week]
-        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(
-            first.year, first.month
-        )
+        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     ]
     previous = _shift_month(first, -1)
     common["month"] = first
@@ -148,10 +180,293 @@ def _grid(convention, filters: Filters, common: dict):
     )
 
 
-@bp.get("/<int:event_id>")
-@with_convention
-def event(convention, event_id: int):
+def _load_event(convention, event_id: int) -> Event:
     found = queries.get_event(convention.id, event_id)
     if found is None:
         abort(404)
-    return render_template("calendar/event.html", event=found, kind_labels=EVENT_KIND_LABELS)
+    return found
+
+
+@bp.get("/<int:event_id>")
+@with_convention
+def event(convention, event_id: int):
+    found = _load_event(convention, event_id)
+    registration = None
+    rank = None
+    if current_user.is_authenticated:
+        registration = queries.get_registration(found.id, current_user.id)
+        rank = queries.waiting_rank(registration) if registration is not None else None
+    counts = queries.count_registrations(found.id)
+    registered = counts[RegistrationStatus.REGISTERED]
+    return render_template(
+        "calendar/event.html",
+        event=found,
+        kind_labels=EVENT_KIND_LABELS,
+        registration=registration,
+        waiting_rank=rank,
+        registered_count=registered,
+        waiting_count=counts[RegistrationStatus.WAITING],
+        seats_left=None if found.capacity is None else max(0, found.capacity - registered),
+        is_past=found.has_started(utcnow()),
+        can_edit=found.can_edit(current_user),
+        minutes_html=render_markdown(found.minutes),
+        summary_html=render_markdown(found.hearing_summary),
+        status_labels=REGISTRATION_STATUS_LABELS,
+        confirm_form=ConfirmForm(),
+    )
+
+
+# --- creating and editing -----------------------------------------------------------------
+
+
+def _event_form(convention, event: Event | None) -> EventForm:
+    steering = convention.is_steering(current_user)
+    allowed = operations.moderated_group_ids(current_user, convention)
+    form = EventForm(require_group=not steering)
+    groups = queries.list_groups(convention.id)
+    form.working_groups.choices = [
+        SelectChoice(g.id, f"{g.number}. {g.title}") for g in groups if steering or g.id in allowed
+    ]
+    form.federation.choices = [SelectChoice(0, _("Aucune"))] + [
+        SelectChoice(fid, title) for fid, title in queries.list_all_federations()
+    ]
+    if event is not None and request.method == "GET":
+        local_start = event.local_start
+        form.kind.data = event.kind.value
+        form.title.data = event.title
+        form.description.data = event.description
+        form.day.data = local_start.date()
+        form.is_all_day.data = event.is_all_day
+        if not event.is_all_day:
+            form.start_time.data = local_start.time().replace(second=0, microsecond=0)
+            if event.local_end is not None:
+                form.end_time.data = event.local_end.time().replace(second=0, microsecond=0)
+        form.place.data = event.place
+        form.online_url.data = event.online_url
+        form.capacity.data = event.capacity
+        form.federation.data = event.federation_id or 0
+        form.working_groups.data = [
+            g.id for g in event.working_groups if g.id in allowed or steering
+        ]
+        form.hosts.data = format_people(event.hosts, with_details=False)
+        form.experts.data = format_people(event.experts, with_details=True)
+    return form
+
+
+def _event_data(form: EventForm, event: Event | None, convention) -> operations.EventData:
+    starts_dt, ends_dt = form.local_span()
+    group_ids = list(form.working_groups.data or [])
+    if event is not None and not convention.is_steering(current_user):
+        # Groups the pilot does not animate are not in the form: they stay as they were.
+        allowed = operations.moderated_group_ids(current_user, convention)
+        group_ids += [g.id for g in event.working_groups if g.id not in allowed]
+    return operations.EventData(
+        kind=EventKind(form.kind.data),
+        title=form.title.data or "",
+        description=form.description.data or "",
+        starts_dt=starts_dt,
+        ends_dt=ends_dt,
+        is_all_day=bool(form.is_all_day.data),
+        place=form.place.data or "",
+        online_url=form.online_url.data or "",
+        capacity=form.capacity.data,
+        federation_id=form.federation.data or None,
+        federation_name=event.federation_name
+        if event is not None and not form.federation.data
+        else "",
+        working_group_ids=group_ids,
+        hosts=parse_people(form.hosts.data, with_details=False),
+        experts=parse_people(form.experts.data, with_details=True),
+    )
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@login_required
+@with_convention
+def create(convention):
+    require(operations.can_create_events(current_user, convention))
+    form = _event_form(convention, None)
+    if form.validate_on_submit():
+        try:
+            created = operations.create_event(
+                current_user, convention, _event_data(form, None, convention)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.title.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Le rendez-vous est programmé."), "success")
+            return redirect(url_for(".event", event_id=created.id))
+    return render_template("calendar/edit.html", form=form, event=None)
+
+
+@bp.route("/<int:event_id>/modifier", methods=["GET", "POST"])
+@login_required
+@with_convention
+def edit(convention, event_id: int):
+    found = _load_event(convention, event_id)
+    require(found.can_edit(current_user))
+    form = _event_form(convention, found)
+    if form.validate_on_submit():
+        try:
+            operations.update_event(current_user, found, _event_data(form, found, convention))
+        except DomainError as error:
+            db.session.rollback()
+            form.title.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Le rendez-vous est modifié."), "success")
+            return redirect(url_for(".event", event_id=found.id))
+    return render_template("calendar/edit.html", form=form, event=found)
+
+
+@bp.route("/<int:event_id>/compte-rendu", methods=["GET", "POST"])
+@login_required
+@with_convention
+def minutes(convention, event_id: int):
+    found = _load_event(convention, event_id)
+    require(found.can_publish_minutes(current_user))
+    form = MinutesForm()
+    if not found.is_hearing:
+        del form.hearing_summary
+    if request.method == "GET":
+        form.minutes.data = found.minutes
+        if found.is_hearing:
+            form.hearing_summary.data = found.hearing_summary
+    is_past = found.has_started(utcnow())
+    if form.validate_on_submit():
+        try:
+            operations.publish_minutes(
+                current_user,
+                found,
+                form.minutes.data or "",
+                form.hearing_summary.data or "" if found.is_hearing else "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.minutes.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Le compte rendu est publié."), "success")
+            return redirect(url_for(".event", event_id=found.id))
+    return render_template("calendar/minutes.html", form=form, event=found, is_past=is_past)
+
+
+# --- registrations ------------------------------------------------------------------------
+
+
+@bp.post("/<int:event_id>/inscription")
+@login_required
+@with_convention
+def register(convention, event_id: int):
+    found = _load_event(convention, event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        registration = operations.register_for_event(current_user, found)
+    except operations.RegistrationError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        if registration.status == RegistrationStatus.WAITING:
+            flash(
+                _(
+                    "Le rendez-vous est complet : vous êtes sur la liste d'attente. "
+                    "Vous serez prévenu·e si une place se libère."
+                ),
+                "info",
+            )
+        else:
+            flash(_("Vous êtes inscrit·e à ce rendez-vous."), "success")
+    return redirect(url_for(".event", event_id=found.id))
+
+
+@bp.post("/<int:event_id>/desinscription")
+@login_required
+@with_convention
+def unregister(convention, event_id: int):
+    found = _load_event(convention, event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.cancel_registration(current_user, found)
+    except operations.RegistrationError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        flash(_("Votre inscription est annulée."), "success")
+    return redirect(url_for(".event", event_id=found.id))
+
+
+@bp.get("/mes-inscriptions")
+@login_required
+def my_registrations():
+    registrations = queries.list_user_registrations(current_user.id)
+    now = utcnow()
+    token = queries.get_feed_token(current_user.id)
+    feed_url = url_for(".private_feed", token=token.token, _external=True) if token else None
+    return render_template(
+        "calendar/my_registrations.html",
+        upcoming=[r for r in registrations if not r.event.has_started(now)],
+        past=[r for r in registrations if r.event.has_started(now)],
+        feed_url=feed_url,
+        feed_token=token,
+        confirm_form=ConfirmForm(),
+        status_labels=REGISTRATION_STATUS_LABELS,
+    )
+
+
+@bp.post("/mes-inscriptions/flux")
+@login_required
+def regenerate_feed():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    had_one = queries.get_feed_token(current_user.id) is not None
+    operations.regenerate_feed_token(current_user)
+    db.session.commit()
+    flash(
+        _("Nouvelle adresse créée : l'ancienne ne fonctionne plus.")
+        if had_one
+        else _("Votre adresse d'abonnement est prête."),
+        "success",
+    )
+    return redirect(url_for(".my_registrations"))
+
+
+@bp.post("/mes-inscriptions/flux/suppression")
+@login_required
+def revoke_feed():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if operations.revoke_feed_token(current_user):
+        db.session.commit()
+        flash(_("L'adresse d'abonnement est supprimée."), "success")
+    return redirect(url_for(".my_registrations"))
+
+
+# --- iCalendar ------------------------------------------------------------------------------
+
+
+@bp.get("/<int:event_id>.ics")
+@with_convention
+def event_ics(convention, event_id: int):
+    found = _load_event(convention, event_id)
+    return ics_response([found], name=found.title, filename=f"rendez-vous-{found.id}.ics")
+
+
+@bp.get("/flux/<token>.ics")
+def private_feed(token: str):
+    feed = queries.find_feed_token(token)
+    if feed is None or not feed.user.is_enabled:
+        abort(404)
+    events = queries.list_user_feed_events(feed.user_id)
+    return ics_response(
+        events,
+        name="Mes rendez-vous de la convention",
+        filename="mes-rendez-vous.ics",
+        description="Les rendez-vous de la convention auxquels je suis inscrit·e.",
+        private=True,
+    )

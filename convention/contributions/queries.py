@@ -36,9 +36,7 @@ def paginate_contributions(
     if status is not None:
         query = query.where(Contribution.status == status)
     channel_order = sa.case((Contribution.channel == Channel.PLATFORM, 0), else_=1)
-    query = query.options(*_options()).order_by(
-        channel_order, Contribution.number, Contribution.id
-    )
+    query = query.options(*_options()).order_by(channel_order, Contribution.number, Contribution.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -49,3 +47,50 @@ def get_contribution(convention_id: int, contribution_id: int) -> Contribution |
         .where(Contribution.convention_id == convention_id, Contribution.id == contribution_id)
         .options(*_options())
     ).first()
+
+
+PENDING = (ContributionStatus.SUBMITTED, ContributionStatus.UNDER_REVIEW)
+
+
+def moderated_group_ids(user, convention) -> list[int] | None:
+    """Ids of the groups ``user`` moderates; None means every group and the whole convention."""
+    from convention.domain.roles import Role
+
+    if convention.is_steering(user):
+        return None
+    return [
+        a.working_group_id
+        for a in user.roles
+        if a.role == Role.PILOT and a.working_group_id is not None
+    ]
+
+
+def list_review_queue(user, convention) -> list[Contribution]:
+    """Contributions awaiting a decision that ``user`` moderates (oldest first)."""
+    query = sa.select(Contribution).where(
+        Contribution.convention_id == convention.id, Contribution.status.in_(PENDING)
+    )
+    group_ids = moderated_group_ids(user, convention)
+    if group_ids is not None:
+        if not group_ids:
+            return []
+        query = query.where(Contribution.working_group_id.in_(group_ids))
+    status_order = sa.case((Contribution.status == ContributionStatus.SUBMITTED, 0), else_=1)
+    return list(
+        db.session.scalars(
+            query.options(*_options()).order_by(
+                status_order, Contribution.submitted_dt, Contribution.id
+            )
+        )
+    )
+
+
+def list_groups(convention_id: int):
+    """The working groups a contribution may be sent to, by number."""
+    from convention.groups.models import WorkingGroup
+
+    return db.session.scalars(
+        sa.select(WorkingGroup)
+        .where(WorkingGroup.convention_id == convention_id)
+        .order_by(WorkingGroup.number)
+    ).all()

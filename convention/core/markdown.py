@@ -16,9 +16,33 @@ from markupsafe import Markup
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
-        "a", "abbr", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
-        "h6", "hr", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th",
-        "thead", "tr", "ul",
+        "a",
+        "abbr",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "strong",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
     }
 )
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {

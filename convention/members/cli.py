@@ -47,3 +47,12 @@ def import_command(file: Path, dry_run: bool) -> None:
         db.session.commit()
     for line in report.lines():
         click.echo(line)
+
+
+def _register_invite_command() -> None:
+    from convention.members.invite_cli import invite_command
+
+    members_cli.add_command(invite_command)
+
+
+_register_invite_command()

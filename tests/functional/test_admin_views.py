@@ -220,9 +220,11 @@ def test_assign_and_revoke_a_role(client, site):
     assert client.get(section_page).status_code == 200
 
     switch_user(client, "bn@example.org")
-    response = client.post(f"/administration/roles/{assignment.id}/retrait", follow_redirects=True)
+    assignment_id = assignment.id
+    response = client.post(f"/administration/roles/{assignment_id}/retrait", follow_redirects=True)
     assert "Rôle « Secrétaire de section » retiré" in page_text(response)
-    assert db.session.get(RoleAssignment, assignment.id) is None
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, assignment_id) is None
     switch_user(client, "militant@example.org")
     assert client.get(section_page).status_code == 403
     role_actions = [a for a in _audit_actions() if a.startswith("role.")]

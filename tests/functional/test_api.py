@@ -26,6 +26,8 @@ PATHS = [
     "/api/v1/contributions",
     "/api/v1/texts",
     "/api/v1/texts/{text_id}",
+    "/api/v1/events.ics",
+    "/api/v1/working-groups/{group_id}/events.ics",
 ]
 LISTS = ["/working-groups", "/events", "/contributions", "/texts"]
 
@@ -175,6 +177,8 @@ def test_contributions(client, data):
         "unit": "Fédération de l'Isère",
         "status": "submitted",
         "working_group": 1,
+        "answer": "",
+        "text_links": [],
     }
     assert body["items"][1]["working_group"] is None and body["items"][1]["unit"] == ""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from pprint import pformat
 
 import pytest
 import sqlalchemy as sa
@@ -38,6 +37,22 @@ def _head_revisions() -> tuple[str, ...]:
     config = Config(str(MIGRATIONS / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS))
     return tuple(ScriptDirectory.from_config(config).get_heads())
+
+
+def describe(diff) -> str:
+    """One readable line for an entry of ``compare_metadata``'s result."""
+    if isinstance(diff, list):  # modify_* entries come grouped per column
+        return "; ".join(describe(item) for item in diff)
+    op, *args = diff
+    if op.startswith("modify_"):
+        _schema, table, column, _kw, old, new = args
+        return f"{op} {table}.{column}: {old!r} -> {new!r}"
+    if op in ("add_column", "remove_column"):
+        return f"{op} {args[1]}.{args[2].name}"
+    target = args[-1]
+    table = getattr(target, "table", None)
+    name = getattr(target, "name", None) or target
+    return f"{op} {name}" + (f" on {table.name}" if table is not None and table.name != name else "")
 
 
 def _include_name(name, type_, parent_names) -> bool:
@@ -105,7 +120,8 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_database):
                 diffs = compare_metadata(context, db.metadata)
             assert not diffs, (
                 f"the models differ from the migrations on {engine.dialect.name}; write a revision "
-                f"(`flask db migrate -m …`) and review it:\n{pformat(diffs)}"
+                "(`flask db migrate -m …`) and review it:\n"
+                + "\n".join(f"  - {describe(diff)}" for diff in diffs)
             )
             model_tables = set(db.metadata.tables)
             assert model_tables <= set(sa.inspect(engine).get_table_names())

@@ -1,0 +1,432 @@
+"""Writing the calendar: events, their minutes, registrations and private feed tokens.
+
+Every function takes the actor, checks the permission again (defence in depth), flushes,
+writes an audit entry and never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from convention.calendar.models import (
+    CalendarFeedToken,
+    Event,
+    EventKind,
+    EventPerson,
+    EventPersonRole,
+    EventRegistration,
+    RegistrationStatus,
+)
+from convention.core.audit import audit
+from convention.core.db import db, utcnow
+from convention.core.permissions import ensure
+from convention.domain.errors import DomainError
+from convention.groups.models import Person, WorkingGroup
+from convention.notifications.models import NotificationKind
+from convention.notifications.operations import notify
+
+_NOT_ALLOWED_EVENT = (
+    "Seuls les pilotes des groupes concernés et le comité de pilotage peuvent modifier ce "
+    "rendez-vous."
+)
+_NOT_ALLOWED_GROUP = (
+    "Vous ne pouvez programmer des rendez-vous que pour les groupes que vous animez."
+)
+# Promotions from the waiting list are notified with this kind (no dedicated kind yet).
+PROMOTION_NOTIFICATION = NotificationKind.EVENT_REMINDER
+
+
+class RegistrationError(DomainError):
+    """A registration rule refuses the request (already registered, past event…)."""
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """Someone named on an event: a host, or an expert heard (with titles and organisation)."""
+
+    full_name: str
+    titles: str = ""
+    organisation: str = ""
+
+
+@dataclass
+class EventData:
+    """What the event form gives (times already converted to aware UTC datetimes)."""
+
+    kind: EventKind
+    title: str
+    starts_dt: dt.datetime
+    ends_dt: dt.datetime | None = None
+    is_all_day: bool = False
+    description: str = ""
+    place: str = ""
+    online_url: str = ""
+    capacity: int | None = None
+    federation_id: int | None = None
+    federation_name: str = ""
+    working_group_ids: list[int] = field(default_factory=list)
+    hosts: list[PersonData] = field(default_factory=list)
+    experts: list[PersonData] = field(default_factory=list)
+
+
+def can_create_events(user: Any, convention: Any) -> bool:
+    """Anyone who moderates at least one group of ``convention`` (or steers it) schedules events."""
+    if not (user and user.is_authenticated) or convention is None:
+        return False
+    if convention.is_steering(user):
+        return True
+    return bool(moderated_group_ids(user, convention))
+
+
+def moderated_group_ids(user: Any, convention: Any) -> set[int]:
+    """Ids of the groups of ``convention`` that ``user`` moderates."""
+    groups = db.session.scalars(
+        sa.select(WorkingGroup).where(WorkingGroup.convention_id == convention.id)
+    ).all()
+    return {g.id for g in groups if g.can_moderate(user)}
+
+
+def _check_groups(actor: Any, convention: Any, old_ids: set[int], new_ids: set[int]) -> None:
+    """A pilot may add or remove only the groups they moderate, and keeps at least one of them."""
+    if convention.is_steering(actor):
+        return
+    allowed = moderated_group_ids(actor, convention)
+    ensure((old_ids ^ new_ids) <= allowed, _NOT_ALLOWED_GROUP)
+    ensure(bool(new_ids & allowed), _NOT_ALLOWED_GROUP)
+
+
+def _load_groups(convention: Any, ids: list[int]) -> list[WorkingGroup]:
+    if not ids:
+        return []
+    groups = db.session.scalars(
+        sa.select(WorkingGroup).where(
+            WorkingGroup.convention_id == convention.id, WorkingGroup.id.in_(ids)
+        )
+    ).all()
+    if len(groups) != len(set(ids)):
+        raise DomainError("Groupe de travail inconnu.")
+    return list(groups)
+
+
+def find_or_create_person(data: PersonData) -> Person:
+    """The person named ``full_name`` (created if new; empty titles/organisation filled in)."""
+    name = " ".join(data.full_name.split())
+    person = db.session.scalars(sa.select(Person).where(Person.full_name == name)).first()
+    if person is None:
+        person = Person(
+            full_name=name, titles=data.titles.strip(), organisation=data.organisation.strip()
+        )
+        db.session.add(person)
+        db.session.flush()
+        return person
+    if data.titles.strip() and not person.titles:
+        person.titles = data.titles.strip()
+    if data.organisation.strip() and not person.organisation:
+        person.organisation = data.organisation.strip()
+    return person
+
+
+def _set_people(event: Event, hosts: list[PersonData], experts: list[PersonData]) -> None:
+    wanted: list[tuple[Person, EventPersonRole]] = []
+    for role, people in ((EventPersonRole.HOST, hosts), (EventPersonRole.EXPERT, experts)):
+        for data in people:
+            person = find_or_create_person(data)
+            if (person, role) not in wanted:
+                wanted.append((person, role))
+    existing = {(p.person_id, p.role): p for p in event.participants}
+    keep = {(person.id, role) for person, role in wanted}
+    for key, participant in existing.items():
+        if key not in keep:
+            event.participants.remove(participant)
+    db.session.flush()
+    for position, (person, role) in enumerate(wanted):
+        participant = existing.get((person.id, role))
+        if participant is None:
+            participant = EventPerson(person=person, role=role)
+            event.participants.append(participant)
+        participant.position = position
+
+
+def _validate(data: EventData) -> None:
+    if not data.title.strip():
+        raise DomainError("Le titre est obligatoire.")
+    if data.ends_dt is not None and data.ends_dt <= data.starts_dt:
+        raise DomainError("La fin doit être postérieure au début.")
+    if data.capacity is not None and data.capacity < 1:
+        raise DomainError("La capacité doit être d'au moins une place.")
+
+
+def _snapshot(event: Event) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "title": event.title,
+        "starts_dt": event.starts_dt,
+        "ends_dt": event.ends_dt,
+        "is_all_day": event.is_all_day,
+        "place": event.place,
+        "online_url": event.online_url,
+        "capacity": event.capacity,
+        "federation_id": event.federation_id,
+        "working_group_ids": sorted(g.id for g in event.working_groups),
+    }
+
+
+def _apply(event: Event, convention: Any, data: EventData) -> None:
+    event.kind = data.kind
+    event.title = data.title.strip()
+    event.description = data.description.strip()
+    event.starts_dt = data.starts_dt
+    event.ends_dt = data.ends_dt
+    event.is_all_day = data.is_all_day
+    event.place = data.place.strip()
+    event.online_url = data.online_url.strip()
+    event.capacity = data.capacity
+    event.federation_id = data.federation_id
+    if data.federation_id is not None:
+        from convention.members.models import Federation
+
+        federation = db.session.get(Federation, data.federation_id)
+        if federation is None:
+            raise DomainError("Fédération inconnue.")
+        event.federation_name = federation.name
+    else:
+        event.federation_name = data.federation_name.strip()
+    event.working_groups = _load_groups(convention, data.working_group_ids)
+    _set_people(event, data.hosts, data.experts)
+
+
+def create_event(actor: Any, convention: Any, data: EventData) -> Event:
+    """Schedule a new event of ``convention`` (pilots for their groups, the committee for all)."""
+    ensure(can_create_events(actor, convention), _NOT_ALLOWED_EVENT)
+    _validate(data)
+    _check_groups(actor, convention, set(), set(data.working_group_ids))
+    event = Event(convention=convention, convention_id=convention.id)
+    db.session.add(event)
+    _apply(event, convention, data)
+    db.session.flush()
+    audit(actor, "event.create", event, **_snapshot(event))
+    db.session.flush()
+    return event
+
+
+def update_event(actor: Any, event: Event, data: EventData) -> Event:
+    """Change an event; a larger capacity gives seats to the waiting list, in order."""
+    ensure(event.can_edit(actor), _NOT_ALLOWED_EVENT)
+    _validate(data)
+    old_ids = {g.id for g in event.working_groups}
+    _check_groups(actor, event.convention, old_ids, set(data.working_group_ids))
+    old = _snapshot(event)
+    _apply(event, event.convention, data)
+    event.updated_dt = utcnow()
+    db.session.flush()
+    new = _snapshot(event)
+    changed = {k: {"old": old[k], "new": new[k]} for k in new if old[k] != new[k]}
+    audit(actor, "event.update", event, changes=changed)
+    promote_waiting(actor, event)
+    db.session.flush()
+    return event
+
+
+def publish_minutes(
+    actor: Any,
+    event: Event,
+    minutes: str,
+    hearing_summary: str = "",
+    *,
+    now: dt.datetime | None = None,
+) -> Event:
+    """Publish (or correct) the minutes of a past event and, for a hearing, the summary."""
+    ensure(event.can_publish_minutes(actor), _NOT_ALLOWED_EVENT)
+    now = now or utcnow()
+    if not event.has_started(now):
+        raise DomainError(
+            "Le compte rendu ne peut être publié qu'une fois le rendez-vous commencé."
+        )
+    if not event.is_hearing and hearing_summary.strip():
+        raise DomainError("Seule une audition a une synthèse des propos de la personne entendue.")
+    if not minutes.strip() and not hearing_summary.strip():
+        raise DomainError("Le compte rendu est vide.")
+    first = event.minutes_published_dt is None
+    event.minutes = minutes.strip()
+    event.hearing_summary = hearing_summary.strip()
+    event.minutes_published_dt = event.minutes_published_dt or now
+    event.updated_dt = now
+    audit(
+        actor,
+        "event.publish_minutes" if first else "event.update_minutes",
+        event,
+        minutes_length=len(event.minutes),
+        summary_length=len(event.hearing_summary),
+    )
+    db.session.flush()
+    return event
+
+
+# --- registrations ------------------------------------------------------------------------
+
+
+def _count(event: Event, status: RegistrationStatus) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(EventRegistration)
+        .where(EventRegistration.event_id == event.id, EventRegistration.status == status)
+    )
+
+
+def _next_position(event: Event) -> int:
+    highest = db.session.scalar(
+        sa.select(sa.func.max(EventRegistration.position)).where(
+            EventRegistration.event_id == event.id
+        )
+    )
+    return (highest or 0) + 1
+
+
+def _lock(event: Event) -> None:
+    """Serialise seat counting on PostgreSQL (SQLite already serialises writers)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+
+
+def register_for_event(
+    actor: Any, event: Event, *, now: dt.datetime | None = None
+) -> EventRegistration:
+    """Register ``actor``: a seat if one is free, else the end of the waiting list."""
+    if not (actor and actor.is_authenticated):
+        raise RegistrationError("Connectez-vous pour vous inscrire.")
+    now = now or utcnow()
+    if event.has_started(now):
+        raise RegistrationError("Ce rendez-vous a déjà eu lieu : les inscriptions sont closes.")
+    _lock(event)
+    registration = db.session.scalars(
+        sa.select(EventRegistration).where(
+            EventRegistration.event_id == event.id, EventRegistration.user_id == actor.id
+        )
+    ).first()
+    if registration is not None and registration.is_active:
+        raise RegistrationError(
+            "Vous êtes déjà inscrit·e à ce rendez-vous."
+            if registration.status == RegistrationStatus.REGISTERED
+            else "Vous êtes déjà sur la liste d'attente de ce rendez-vous."
+        )
+    full = (
+        event.capacity is not None
+        and _count(event, RegistrationStatus.REGISTERED) >= event.capacity
+    )
+    status = RegistrationStatus.WAITING if full else RegistrationStatus.REGISTERED
+    position = _next_position(event)
+    if registration is None:
+        registration = EventRegistration(
+            event_id=event.id, user_id=actor.id, status=status, position=position, created_dt=now
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+        except IntegrityError:
+            # A second submission of the same form won the race: one registration only.
+            raise RegistrationError("Vous êtes déjà inscrit·e à ce rendez-vous.") from None
+    else:
+        registration.status = status
+        registration.position = position
+        registration.created_dt = now
+    audit(actor, "event.register", event, status=status, position=position)
+    db.session.flush()
+    return registration
+
+
+def cancel_registration(
+    actor: Any, event: Event, *, now: dt.datetime | None = None
+) -> EventRegistration:
+    """Cancel ``actor``'s registration; a freed seat goes to the first on the waiting list."""
+    now = now or utcnow()
+    registration = db.session.scalars(
+        sa.select(EventRegistration).where(
+            EventRegistration.event_id == event.id, EventRegistration.user_id == actor.id
+        )
+    ).first()
+    if registration is None or not registration.is_active:
+        raise RegistrationError("Vous n'êtes pas inscrit·e à ce rendez-vous.")
+    if event.has_started(now):
+        raise RegistrationError(
+            "Ce rendez-vous a déjà eu lieu : l'inscription ne peut plus être annulée."
+        )
+    _lock(event)
+    old = registration.status
+    registration.status = RegistrationStatus.CANCELLED
+    audit(actor, "event.cancel_registration", event, previous=old)
+    db.session.flush()
+    promote_waiting(actor, event)
+    return registration
+
+
+def promote_waiting(actor: Any, event: Event) -> list[EventRegistration]:
+    """Give free seats to the waiting list in order of arrival, notifying each person promoted."""
+    waiting = db.session.scalars(
+        sa.select(EventRegistration)
+        .where(
+            EventRegistration.event_id == event.id,
+            EventRegistration.status == RegistrationStatus.WAITING,
+        )
+        .order_by(EventRegistration.position, EventRegistration.id)
+    ).all()
+    if not waiting:
+        return []
+    free = (
+        len(waiting)
+        if event.capacity is None
+        else max(0, event.capacity - _count(event, RegistrationStatus.REGISTERED))
+    )
+    promoted = list(waiting[:free])
+    for registration in promoted:
+        registration.status = RegistrationStatus.REGISTERED
+        audit(actor, "event.promote_registration", event, user_id=registration.user_id)
+        notify(
+            registration.user,
+            PROMOTION_NOTIFICATION,
+            f"Une place s'est libérée : vous êtes inscrit·e à « {event.title} »",
+            "Vous étiez sur la liste d'attente ; une place s'est libérée et elle est pour vous. "
+            "Si vous ne pouvez plus venir, annulez votre inscription depuis la page du "
+            "rendez-vous.",
+            f"/calendrier/{event.id}",
+        )
+    db.session.flush()
+    return promoted
+
+
+# --- private feed -------------------------------------------------------------------------
+
+
+def regenerate_feed_token(actor: Any) -> CalendarFeedToken:
+    """Give ``actor`` a new secret feed address; the previous one stops working at once."""
+    token = db.session.scalars(
+        sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == actor.id)
+    ).first()
+    renewed = token is not None
+    if token is None:
+        token = CalendarFeedToken(user_id=actor.id, token=CalendarFeedToken.new_secret())
+        db.session.add(token)
+    else:
+        token.token = CalendarFeedToken.new_secret()
+        token.created_dt = utcnow()
+    db.session.flush()
+    audit(actor, "calendar_feed.regenerate" if renewed else "calendar_feed.create", token)
+    db.session.flush()
+    return token
+
+
+def revoke_feed_token(actor: Any) -> bool:
+    """Delete ``actor``'s feed secret; False if they had none."""
+    token = db.session.scalars(
+        sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == actor.id)
+    ).first()
+    if token is None:
+        return False
+    audit(actor, "calendar_feed.revoke", token)
+    db.session.delete(token)
+    db.session.flush()
+    return True

@@ -1,0 +1,1 @@
+"""Provenance: which contributions and hearings shaped which blocks of the text."""

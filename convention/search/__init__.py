@@ -1,0 +1,1 @@
+"""Full-text search over the text, the contributions and the events, in French."""

@@ -1,0 +1,295 @@
+"""Keep the search index (``search_document``) in step with the objects it describes.
+
+Call ``index_contribution`` / ``index_event`` / ``index_block`` after a write that changes
+what is searchable (they flush, never commit), ``index_text`` after a new version of a text,
+and ``rebuild_index()`` after a bulk import (the seed). Withdrawn contributions and blocks of
+older versions are taken out of the index.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from convention.calendar.models import Event, EventPerson
+from convention.contributions.models import Contribution
+from convention.domain.lifecycle import ContributionStatus
+from convention.extensions import db
+from convention.search.models import SearchDocument, SearchKind
+from convention.search.syntax import clean_text
+from convention.texts.models import Block, Chapter, Part, Text, TextVersion
+
+logger = logging.getLogger(__name__)
+
+# Event attributes that may hold what was said (minutes, a hearing's summary), when present.
+EVENT_TEXT_ATTRIBUTES = ("description", "minutes", "summary", "hearing_summary", "expert_summary")
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _path(endpoint: str, fragment: str | None = None, **values: Any) -> str:
+    """The path of a page, built without a request (indexing also runs from the CLI)."""
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    path = adapter.build(endpoint, values)
+    return f"{path}#{fragment}" if fragment else path
+
+
+def markdown_to_text(source: str | None) -> str:
+    """Plain text of a Markdown body (what a reader sees, without the markup)."""
+    if not source:
+        return ""
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:  # pragma: no cover - markdown-it-py is a dependency
+        return clean_text(source)
+    rendered = MarkdownIt("commonmark", {"html": False}).render(source)
+    text = html.unescape(_TAG.sub(" ", rendered))
+    return clean_text(" ".join(text.split()))
+
+
+def _group_ids(ids: Iterable[int]) -> str:
+    ids = sorted(set(ids))
+    return "," + ",".join(str(i) for i in ids) + "," if ids else ""
+
+
+def _store(kind: SearchKind, object_id: int, values: dict[str, Any]) -> SearchDocument:
+    document = db.session.scalars(
+        sa.select(SearchDocument).where(
+            SearchDocument.kind == kind, SearchDocument.object_id == object_id
+        )
+    ).first()
+    if document is None:
+        document = SearchDocument(kind=kind, object_id=object_id, **values)
+        db.session.add(document)
+    else:
+        for key, value in values.items():
+            if getattr(document, key) != value:
+                setattr(document, key, value)
+    return document
+
+
+def remove_document(kind: SearchKind, object_id: int) -> None:
+    """Take one object out of the index (no error if it was not there)."""
+    db.session.execute(
+        sa.delete(SearchDocument).where(
+            SearchDocument.kind == kind, SearchDocument.object_id == object_id
+        )
+    )
+
+
+# --- values of each kind ---------------------------------------------------------------
+
+
+def _block_values(block: Block, chapter: Chapter, part: Part, convention_id: int) -> dict:
+    reference = ""
+    if block.proposal is not None:
+        reference = f" {block.proposal.reference}"
+    elif block.number:
+        reference = f" {block.number}"
+    chapter_label = f"{chapter.number}. {chapter.title}" if chapter.number else chapter.title
+    part_label = f"Partie {part.number} — {part.title}" if part.number else part.title
+    return {
+        "convention_id": convention_id,
+        "title": chapter_label[:400],
+        "context": f"{part_label} · {block.kind_label}{reference}"[:400],
+        "search_title": "",
+        "body": clean_text(block.text),
+        "url": _path("texts.chapter", fragment=block.anchor, anchor=chapter.anchor),
+        "day": None,
+        "working_group_ids": "",
+        "status": block.kind.value,
+        "position": block.line_start,
+    }
+
+
+def _contribution_values(contribution: Contribution) -> dict:
+    number = f"Contribution n° {contribution.number}" if contribution.number else "Contribution"
+    who = contribution.unit_label or contribution.author_name
+    context = " · ".join(p for p in (number, who, contribution.status_label) if p)
+    return {
+        "convention_id": contribution.convention_id,
+        "title": contribution.title[:400],
+        "context": context[:400],
+        "search_title": clean_text(contribution.title),
+        "body": markdown_to_text(contribution.body),
+        "url": _path("contributions.detail", contribution_id=contribution.id),
+        "day": contribution.submitted_dt.date() if contribution.submitted_dt else None,
+        "working_group_ids": _group_ids(
+            [contribution.working_group_id] if contribution.working_group_id else []
+        ),
+        "status": contribution.status.value,
+        "position": contribution.number or 0,
+    }
+
+
+def _event_values(event: Event) -> dict:
+    texts = []
+    for name in EVENT_TEXT_ATTRIBUTES:
+        value = getattr(event, name, None)
+        if isinstance(value, str) and value.strip():
+            texts.append(value.strip())
+    people = [
+        " ".join(p for p in (person.display_name, person.organisation) if p)
+        for person in (participant.person for participant in event.participants)
+        if person is not None
+    ]
+    experts = ", ".join(person.display_name for person in event.experts)
+    context = " · ".join(p for p in (event.kind_label, experts, event.place) if p)
+    return {
+        "convention_id": event.convention_id,
+        "title": event.title[:400],
+        "context": context[:400],
+        "search_title": clean_text(" ".join([event.title, *people])),
+        "body": clean_text("\n\n".join(markdown_to_text(t) for t in texts)),
+        "url": _path("calendar.event", event_id=event.id),
+        "day": event.day,
+        "working_group_ids": _group_ids(group.id for group in event.working_groups),
+        "status": event.kind.value,
+        "position": 0,
+    }
+
+
+# --- one object --------------------------------------------------------------------------
+
+
+def index_contribution(contribution: Contribution) -> None:
+    """(Re)index a contribution; a withdrawn one leaves the index. Flushes."""
+    db.session.flush()
+    if contribution.status == ContributionStatus.WITHDRAWN:
+        remove_document(SearchKind.CONTRIBUTION, contribution.id)
+    else:
+        _store(SearchKind.CONTRIBUTION, contribution.id, _contribution_values(contribution))
+    db.session.flush()
+
+
+def index_event(event: Event) -> None:
+    """(Re)index an event of the calendar. Flushes."""
+    db.session.flush()
+    _store(SearchKind.EVENT, event.id, _event_values(event))
+    db.session.flush()
+
+
+def index_block(block: Block) -> None:
+    """(Re)index a block if it belongs to the current version of its text. Flushes."""
+    db.session.flush()
+    chapter = block.chapter
+    part = chapter.part
+    version = part.version
+    text = version.text
+    if text.current_version is None or text.current_version.id != version.id:
+        remove_document(SearchKind.TEXT, block.id)
+    else:
+        _store(SearchKind.TEXT, block.id, _block_values(block, chapter, part, text.convention_id))
+    db.session.flush()
+
+
+def index_text(text: Text) -> int:
+    """Index the current version of ``text`` and drop the blocks of its other versions."""
+    db.session.flush()
+    version_ids = sa.select(TextVersion.id).where(TextVersion.text_id == text.id)
+    block_ids = sa.select(Block.id).where(Block.version_id.in_(version_ids))
+    db.session.execute(
+        sa.delete(SearchDocument).where(
+            SearchDocument.kind == SearchKind.TEXT, SearchDocument.object_id.in_(block_ids)
+        )
+    )
+    db.session.expire_all()
+    version = db.session.scalars(
+        sa.select(TextVersion)
+        .where(TextVersion.text_id == text.id)
+        .order_by(TextVersion.number.desc())
+        .limit(1)
+    ).first()
+    if version is None:
+        return 0
+    parts = db.session.scalars(
+        sa.select(Part)
+        .where(Part.version_id == version.id)
+        .options(
+            selectinload(Part.chapters)
+            .selectinload(Chapter.blocks)
+            .selectinload(Block.proposal)
+        )
+        .order_by(Part.position)
+    ).all()
+    count = 0
+    for part in parts:
+        for chapter in part.chapters:
+            for block in chapter.blocks:
+                db.session.add(
+                    SearchDocument(
+                        kind=SearchKind.TEXT,
+                        object_id=block.id,
+                        **_block_values(block, chapter, part, text.convention_id),
+                    )
+                )
+                count += 1
+    db.session.flush()
+    return count
+
+
+# --- everything --------------------------------------------------------------------------
+
+
+def rebuild_index(convention_id: int | None = None) -> int:
+    """Empty the index (of one convention, or all) and fill it again; returns the row count."""
+    db.session.flush()
+    delete = sa.delete(SearchDocument)
+    if convention_id is not None:
+        delete = delete.where(SearchDocument.convention_id == convention_id)
+    db.session.execute(delete)
+    db.session.expire_all()
+
+    count = 0
+    texts = sa.select(Text)
+    contributions = sa.select(Contribution).where(
+        Contribution.status != ContributionStatus.WITHDRAWN
+    )
+    events = sa.select(Event).options(
+        selectinload(Event.participants).selectinload(EventPerson.person),
+        selectinload(Event.working_groups),
+    )
+    if convention_id is not None:
+        texts = texts.where(Text.convention_id == convention_id)
+        contributions = contributions.where(Contribution.convention_id == convention_id)
+        events = events.where(Event.convention_id == convention_id)
+    for text in db.session.scalars(texts).all():
+        count += index_text(text)
+    contribution_rows = db.session.scalars(
+        contributions.options(
+            selectinload(Contribution.section), selectinload(Contribution.federation)
+        )
+    ).all()
+    for contribution in contribution_rows:
+        db.session.add(
+            SearchDocument(
+                kind=SearchKind.CONTRIBUTION,
+                object_id=contribution.id,
+                **_contribution_values(contribution),
+            )
+        )
+        count += 1
+    for event in db.session.scalars(events).all():
+        db.session.add(SearchDocument(kind=SearchKind.EVENT, object_id=event.id, **_event_values(event)))
+        count += 1
+    db.session.flush()
+    logger.info("search index rebuilt: %d documents", count)
+    return count
+
+
+__all__ = [
+    "index_block",
+    "index_contribution",
+    "index_event",
+    "index_text",
+    "rebuild_index",
+    "remove_document",
+    "markdown_to_text",
+]

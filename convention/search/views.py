@@ -1,0 +1,54 @@
+"""The search page: /recherche?q=…&type=…&groupe=…"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from convention.conventions.web import with_convention
+from convention.groups import queries as group_queries
+from convention.search import queries
+from convention.search.models import SearchKind
+from convention.search.syntax import normalise_query
+
+bp = Blueprint("search", __name__, url_prefix="/recherche")
+
+# The kind filter as the URL writes it (French), and its label.
+KIND_ARGS = {
+    "texte": (SearchKind.TEXT, "Le texte"),
+    "contributions": (SearchKind.CONTRIBUTION, "Contributions"),
+    "rendez-vous": (SearchKind.EVENT, "Rendez-vous"),
+}
+
+
+@bp.get("/")
+@with_convention
+def index(convention):
+    query = normalise_query(request.args.get("q"))
+    kind_arg = request.args.get("type", "")
+    kind = KIND_ARGS[kind_arg][0] if kind_arg in KIND_ARGS else None
+    groups = group_queries.list_working_groups(convention.id)
+    group_number = request.args.get("groupe", type=int)
+    group = next((g for g in groups if g.number == group_number), None)
+    page = max(request.args.get("page", 1, type=int), 1)
+    results = queries.search(
+        convention.id,
+        query,
+        kind=kind,
+        working_group_id=group.id if group else None,
+        page=page,
+    )
+    args = {"q": query}
+    if kind is not None:
+        args["type"] = kind_arg
+    if group is not None:
+        args["groupe"] = str(group.number)
+    return render_template(
+        "search/index.html",
+        query=query,
+        results=results,
+        kind_arg=kind_arg if kind is not None else "",
+        kind_args=KIND_ARGS,
+        groups=groups,
+        group=group,
+        args=args,
+    )
