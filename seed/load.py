@@ -104,6 +104,9 @@ def seed_convention(verbose: bool = False, document: SeedDocument | None = None)
         _upsert_text(convention, doc, report)
     link_units(convention)
     db.session.flush()
+    from convention.search.indexing import rebuild_index
+
+    rebuild_index(convention.id)
     report.convention = convention
     if report.changed:
         audit(

@@ -27,6 +27,9 @@ from convention.extensions import db as _db
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker and url.startswith("postgres"):
+            url = f"{url}_{worker}"  # one database per xdist worker, created by .ci/test-suite
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 

@@ -18,7 +18,14 @@ _INTEGER_ERRORS = {"invalid": "Nombre entier attendu.", "required": "Paramètre 
 
 class ConventionQuerySchema(ma.Schema):
     convention = fields.String(
-        validate=validate.Length(min=1, max=80, error="Entre {min} et {max} caractères."),
+        validate=[
+            validate.Length(min=1, max=80, error="Entre {min} et {max} caractères."),
+            validate.Regexp(
+                r"^[a-z0-9][a-z0-9-]*$",
+                error="Un identifiant de convention ne contient que des minuscules, "
+                "des chiffres et des tirets.",
+            ),
+        ],
         metadata={"description": "Identifiant (slug) de la convention ; par défaut la première."},
     )
 

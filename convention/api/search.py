@@ -11,8 +11,8 @@ from marshmallow import fields, validate
 
 from convention.api import queries as api_queries
 from convention.api.schemas import MAX_ID, PaginationQuerySchema, page_schema
-from convention.groups.models import WorkingGroup
 from convention.extensions import db
+from convention.groups.models import WorkingGroup
 from convention.search import queries
 from convention.search.models import SearchKind
 from convention.search.syntax import MAX_QUERY_LENGTH
@@ -33,7 +33,7 @@ class SearchQuerySchema(PaginationQuerySchema):
         ),
         error_messages={"required": "Paramètre obligatoire."},
         metadata={
-            "description": "Mots recherchés ; « \"expression exacte\" », « -mot » pour exclure, "
+            "description": 'Mots recherchés ; « "expression exacte" », « -mot » pour exclure, '
             "« OR » pour l'un ou l'autre."
         },
     )
@@ -52,7 +52,8 @@ class SearchQuerySchema(PaginationQuerySchema):
 class SearchHitSchema(ma.Schema):
     kind = fields.String(required=True, metadata={"description": "text, contribution ou event."})
     id = fields.Integer(
-        required=True, metadata={"description": "Identifiant du bloc, de la contribution ou du rendez-vous."}
+        required=True,
+        metadata={"description": "Identifiant du bloc, de la contribution ou du rendez-vous."},
     )
     title = fields.String(required=True)
     excerpt = fields.String(

@@ -29,6 +29,7 @@ from convention.domain.errors import DomainError
 from convention.groups.models import Person, WorkingGroup
 from convention.notifications.models import NotificationKind
 from convention.notifications.operations import notify
+from convention.search.indexing import index_event
 
 _NOT_ALLOWED_EVENT = (
     "Seuls les pilotes des groupes concernés et le comité de pilotage peuvent modifier ce "
@@ -211,6 +212,7 @@ def create_event(actor: Any, convention: Any, data: EventData) -> Event:
     db.session.flush()
     audit(actor, "event.create", event, **_snapshot(event))
     db.session.flush()
+    index_event(event)
     return event
 
 
@@ -229,6 +231,7 @@ def update_event(actor: Any, event: Event, data: EventData) -> Event:
     audit(actor, "event.update", event, changes=changed)
     promote_waiting(actor, event)
     db.session.flush()
+    index_event(event)
     return event
 
 
@@ -264,6 +267,7 @@ def publish_minutes(
         summary_length=len(event.hearing_summary),
     )
     db.session.flush()
+    index_event(event)
     return event
 
 

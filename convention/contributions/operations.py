@@ -37,6 +37,7 @@ from convention.domain.roles import Role
 from convention.members.models import Federation, RoleAssignment, Section, User
 from convention.notifications.models import NotificationKind
 from convention.notifications.operations import notify
+from convention.search.indexing import index_contribution
 
 LIFECYCLE = "contribution"
 
@@ -143,6 +144,7 @@ def submit_contribution(
         federation_id=contribution.federation_id if data.unit is not None else None,
         attachment=contribution.attachment_kind or None,
     )
+    index_contribution(contribution)
     return contribution
 
 
@@ -191,6 +193,7 @@ def update_contribution(
         contribution.updated_dt = utcnow()
         db.session.flush()
         audit(actor, "contribution.update", contribution, fields=changed)
+    index_contribution(contribution)
     return contribution
 
 
@@ -208,6 +211,7 @@ def withdraw_contribution(actor: User, contribution: Contribution) -> Contributi
     contribution.updated_dt = utcnow()
     db.session.flush()
     audit(actor, "contribution.withdraw", contribution, source=source, target="withdrawn")
+    index_contribution(contribution)
     return contribution
 
 
@@ -225,6 +229,7 @@ def start_review(actor: User, contribution: Contribution) -> Contribution:
         "Les pilotes ont commencé l'examen de votre contribution ; vous ne pouvez plus la "
         "modifier, mais vous pouvez encore la retirer.",
     )
+    index_contribution(contribution)
     return contribution
 
 
@@ -250,6 +255,7 @@ def decide_contribution(
         f"Votre contribution « {_short(contribution.title)} » : {STATUS_LABELS[status].lower()}",
         contribution.answer,
     )
+    index_contribution(contribution)
     return contribution
 
 

@@ -13,13 +13,13 @@ from convention.calendar.models import Event, EventKind, EventPerson, event_work
 from convention.contributions.models import CHANNEL_LABELS, STATUS_LABELS, Channel, Contribution
 from convention.domain.lifecycle import ContributionStatus
 from convention.extensions import db
-from convention.members.models import Member, Section
 from convention.groups.models import (
     SteeringRole,
     SteeringRoleKind,
     WorkingGroup,
     WorkingGroupAnimator,
 )
+from convention.members.models import Member, Section
 
 STEERING_ORDER = (SteeringRoleKind.PILOT, SteeringRoleKind.CO_PILOT, SteeringRoleKind.COMMITTEE)
 
@@ -223,9 +223,7 @@ def representation(convention_id: int) -> Representation:
     hearing_rows = db.session.execute(
         sa.select(WorkingGroup.number, WorkingGroup.title, sa.func.count(Event.id))
         .select_from(WorkingGroup)
-        .outerjoin(
-            event_working_group, event_working_group.c.working_group_id == WorkingGroup.id
-        )
+        .outerjoin(event_working_group, event_working_group.c.working_group_id == WorkingGroup.id)
         .outerjoin(
             Event,
             sa.and_(Event.id == event_working_group.c.event_id, Event.kind == EventKind.HEARING),

@@ -131,7 +131,9 @@ def _contribution_values(contribution: Contribution) -> dict:
 
 def _event_values(event: Event) -> dict:
     texts = []
-    for name in EVENT_TEXT_ATTRIBUTES:
+    # Minutes count once published (when the model says so): drafts must not leak.
+    published = getattr(event, "minutes_published_dt", True) is not None
+    for name in EVENT_TEXT_ATTRIBUTES if published else EVENT_TEXT_ATTRIBUTES[:1]:
         value = getattr(event, name, None)
         if isinstance(value, str) and value.strip():
             texts.append(value.strip())
@@ -213,9 +215,7 @@ def index_text(text: Text) -> int:
         sa.select(Part)
         .where(Part.version_id == version.id)
         .options(
-            selectinload(Part.chapters)
-            .selectinload(Chapter.blocks)
-            .selectinload(Block.proposal)
+            selectinload(Part.chapters).selectinload(Chapter.blocks).selectinload(Block.proposal)
         )
         .order_by(Part.position)
     ).all()
@@ -277,7 +277,9 @@ def rebuild_index(convention_id: int | None = None) -> int:
         )
         count += 1
     for event in db.session.scalars(events).all():
-        db.session.add(SearchDocument(kind=SearchKind.EVENT, object_id=event.id, **_event_values(event)))
+        db.session.add(
+            SearchDocument(kind=SearchKind.EVENT, object_id=event.id, **_event_values(event))
+        )
         count += 1
     db.session.flush()
     logger.info("search index rebuilt: %d documents", count)

@@ -50,7 +50,7 @@ class SearchHit:
 
 
 class SearchPagination(Pagination):
-    """A Flask-SQLAlchemy pagination over the hits of a search (works with the ``pagination`` macro)."""
+    """Pagination over the hits of a search (works with the ``pagination`` macro)."""
 
     def _query_items(self) -> list[Any]:
         fetch: Callable[[int, int], list[SearchHit]] = self._query_args["fetch_items"]
@@ -105,7 +105,9 @@ def _postgres(query: str, conditions: list) -> tuple[Callable, Callable]:
 
     def fetch(offset: int, limit: int) -> list[SearchHit]:
         rows = db.session.execute(
-            sa.select(SearchDocument, excerpt.label("excerpt"), title_excerpt.label("title_excerpt"))
+            sa.select(
+                SearchDocument, excerpt.label("excerpt"), title_excerpt.label("title_excerpt")
+            )
             .where(*where)
             .order_by(rank.desc(), _KIND_ORDER, SearchDocument.position, SearchDocument.id)
             .offset(offset)
@@ -132,7 +134,9 @@ def _sqlite(query: str, conditions: list) -> tuple[Callable, Callable]:
 
     def fetch(offset: int, limit: int) -> list[SearchHit]:
         rows = db.session.execute(
-            sa.select(SearchDocument, excerpt.label("excerpt"), title_excerpt.label("title_excerpt"))
+            sa.select(
+                SearchDocument, excerpt.label("excerpt"), title_excerpt.label("title_excerpt")
+            )
             .select_from(fts)
             .join(SearchDocument, SearchDocument.id == fts.c.rowid)
             .where(*where)
@@ -175,5 +179,10 @@ def search(
     else:
         fetch, count = _sqlite(text, conditions)
     return SearchPagination(
-        page=page, per_page=per_page, max_per_page=None, error_out=False, fetch_items=fetch, count_items=count
+        page=page,
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+        fetch_items=fetch,
+        count_items=count,
     )

@@ -215,7 +215,7 @@ def import_text_version(
         db.session.flush()
         audit(actor, "text.created", text, convention_id=convention.id, title=text.title)
     number = next_version_number(text)
-    return write_text_version(
+    version = write_text_version(
         text,
         parsed_to_records(parsed),
         label=label or f"Version {number}",
@@ -224,3 +224,7 @@ def import_text_version(
         line_length=line_length,
         actor=actor,
     )
+    from convention.search.indexing import index_text
+
+    index_text(text)
+    return version

@@ -28,6 +28,7 @@ PATHS = [
     "/api/v1/texts/{text_id}",
     "/api/v1/events.ics",
     "/api/v1/working-groups/{group_id}/events.ics",
+    "/api/v1/search",
 ]
 LISTS = ["/working-groups", "/events", "/contributions", "/texts"]
 

@@ -25,7 +25,7 @@ def _story_data():
     pilot = Person(full_name="Roger Pilote", first_name="Roger", last_name="Pilote")
     group2.animators.append(WorkingGroupAnimator(person=pilot, position=0))
     meeting = Event(
-        convention=data["convention"], kind=EventKind.WORKING_GROUP, title="Réunion de travail n° 3",
+        convention=data["convention"], kind=EventKind.WORKING_GROUP, title="Réunion n° 3",
         starts_dt=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC),
     )  # fmt: skip
     meeting.working_groups.append(group2)
@@ -43,7 +43,10 @@ def _story_data():
 
 def _outcomes(html: str) -> dict[str, int]:
     table = re.search(r'<table class="table data-table group-outcomes">.*?</table>', html, re.S)
-    rows = re.findall(r'<tr class="status-(\w+)"><th scope="row">[^<]*</th><td class="text-end">(\d+)</td>', table.group(0))
+    rows = re.findall(
+        r'<tr class="status-(\w+)"><th scope="row">[^<]*</th><td class="text-end">(\d+)</td>',
+        table.group(0),
+    )
     return {status: int(count) for status, count in rows}
 
 
@@ -55,7 +58,7 @@ def test_group_page_tells_its_story(client, database):
     hearings = html.split('id="titre-auditions"', 1)[1].split("</section>", 1)[0]
     assert "Audition sur la médiation" in hearings and "Jeanne Experte" in hearings
     meetings = html.split('id="titre-rendez-vous"', 1)[1].split("</section>", 1)[0]
-    assert "Réunion de travail n° 3" in page_text_of(meetings) and "Audition sur" not in meetings
+    assert "Réunion n° 3" in page_text_of(meetings) and "Audition sur" not in meetings
     expected = {
         status.value: db.session.scalar(
             sa.select(sa.func.count()).where(
@@ -67,7 +70,10 @@ def test_group_page_tells_its_story(client, database):
     assert _outcomes(html) == expected
     assert expected["integrated"] == 1 and expected["submitted"] == 1
     chapters = html.split('id="titre-chapitres"', 1)[1].split("</section>", 1)[0]
-    assert 'href="/texte/chapitre/I-1"' in chapters and "2 passages issus du groupe" in page_text_of(chapters)
+    assert (
+        'href="/texte/chapitre/I-1"' in chapters
+        and "2 passages issus du groupe" in page_text_of(chapters)
+    )
 
 
 def page_text_of(fragment: str) -> str:

@@ -28,7 +28,9 @@ def _figure(html: str, figure_id: str) -> tuple[list[int], list[int], list[str]]
     svg = re.search(r"<svg.*?</svg>", block, re.S).group(0)
     svg_values = [int(v) for v in re.findall(r'<text class="chart-value"[^>]*>(\d+)</text>', svg)]
     table_values = [int(v) for v in re.findall(r'class="text-end chart-table-value">(\d+)<', block)]
-    labels = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="text-end chart-table-value">', block)
+    labels = re.findall(
+        r'<tr><th scope="row">([^<]*)</th><td class="text-end chart-table-value">', block
+    )
     return svg_values, table_values, labels
 
 
@@ -89,13 +91,17 @@ def test_figures_equal_the_database(app, committee_page):
         hearings = dict(
             db.session.execute(
                 sa.select(WorkingGroup.number, sa.func.count(Event.id))
-                .join(event_working_group, event_working_group.c.working_group_id == WorkingGroup.id)
+                .join(
+                    event_working_group, event_working_group.c.working_group_id == WorkingGroup.id
+                )
                 .join(Event, Event.id == event_working_group.c.event_id)
                 .where(Event.kind == EventKind.HEARING)
                 .group_by(WorkingGroup.number)
             ).all()
         )
-        groups = db.session.scalars(sa.select(WorkingGroup.number).order_by(WorkingGroup.number)).all()
+        groups = db.session.scalars(
+            sa.select(WorkingGroup.number).order_by(WorkingGroup.number)
+        ).all()
     assert total > 0
     _, federation_values, _ = _figure(committee_page, "graphique-federations")
     _, section_values, _ = _figure(committee_page, "graphique-sections")
@@ -106,4 +112,6 @@ def test_figures_equal_the_database(app, committee_page):
     _, hearing_values, hearing_labels = _figure(committee_page, "graphique-auditions")
     assert hearing_values == [hearings.get(number, 0) for number in groups]
     assert sum(hearing_values) > 0
-    assert all(label.startswith(f"Groupe {n} ") for label, n in zip(hearing_labels, groups))
+    assert all(
+        label.startswith(f"Groupe {n} ") for label, n in zip(hearing_labels, groups, strict=True)
+    )

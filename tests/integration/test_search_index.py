@@ -36,8 +36,12 @@ def _version(text: Text, number: int, paragraphs: list[str]) -> TextVersion:
     for position, body in enumerate(paragraphs):
         chapter.blocks.append(
             Block(
-                version_id=version.id, position=position, anchor=f"I-1-{position + 1}",
-                kind=BlockKind.PARAGRAPH, text=body, line_start=position + 1,
+                version_id=version.id,
+                position=position,
+                anchor=f"I-1-{position + 1}",
+                kind=BlockKind.PARAGRAPH,
+                text=body,
+                line_start=position + 1,
                 line_end=position + 1,
             )  # fmt: skip
         )
@@ -223,3 +227,17 @@ def test_index_follows_writes(database):
     assert search(cid, "transports", kind=SearchKind.TEXT).total == 0  # old version gone
     db.session.commit()  # the index survives a commit (triggers ran in the transaction)
     assert search(cid, "cybercriminalité").total == 1
+
+
+def test_event_minutes_are_searchable_once_published(database):
+    data = build_search_data()
+    cid = data["convention"].id
+    event = data["event"]
+    event.minutes = "Compte rendu : les correspondants de nuit."
+    event.hearing_summary = "L’experte défend la médiation nocturne."
+    index_event(event)
+    assert search(cid, "correspondants").total == 0  # draft minutes stay out
+    event.minutes_published_dt = dt.datetime(2026, 2, 11, tzinfo=dt.UTC)
+    index_event(event)
+    assert _kinds_and_ids(search(cid, "correspondant")) == {("event", event.id)}
+    assert _kinds_and_ids(search(cid, "nocturnes")) == {("event", event.id)}
