@@ -69,6 +69,9 @@ class Config:
     # The site's address, for links in e-mails sent outside a request (CLI, workers).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
+    # Domain part of the stable UIDs of the iCalendar feeds (never change it once published).
+    ICS_UID_DOMAIN = os.environ.get("ICS_UID_DOMAIN", "convention.parti-socialiste.fr")
+
     INVITATION_TOKEN_HOURS = 24 * 14
     PASSWORD_RESET_TOKEN_HOURS = 2
     # Contributions' attachments: stored outside the static files, served by the application.

@@ -97,4 +97,5 @@ MACRO_STRINGS = (
     N_("Précédente"),
     N_("Suivante"),
     N_("Fil d’Ariane"),
+    N_("Total"),
 )
