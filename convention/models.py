@@ -11,7 +11,6 @@ from convention.groups.models import (
     WorkingGroup,
     WorkingGroupAnimator,
 )
-from convention.notifications.models import Notification, NotificationKind
 from convention.members.models import (
     Federation,
     Member,
@@ -21,6 +20,7 @@ from convention.members.models import (
     User,
     UserToken,
 )
+from convention.notifications.models import Notification, NotificationKind
 from convention.provenance.models import SourceLink
 from convention.search.models import SearchDocument, SearchKind
 from convention.texts.models import (
@@ -36,8 +36,9 @@ from convention.texts.models import (
 
 __all__ = [
     "Acronym", "AuditEntry", "Block", "Channel", "Chapter", "Contribution", "Convention",
-    "Event", "EventKind", "Notification", "NotificationKind", "EventPerson", "EventPersonRole", "Federation", "Member", "Part",
-    "Person", "Phase", "Proposal", "RoleAssignment", "SearchDocument", "SearchKind", "Section", "SourceLink", "SteeringRole",
-    "SteeringRoleKind", "Text", "TextVersion", "TokenPurpose", "User", "UserToken",
-    "VersionStatus", "WorkingGroup", "WorkingGroupAnimator",
+    "Event", "EventKind", "EventPerson", "EventPersonRole", "Federation", "Member",
+    "Notification", "NotificationKind", "Part", "Person", "Phase", "Proposal", "RoleAssignment",
+    "SearchDocument", "SearchKind", "Section", "SourceLink", "SteeringRole", "SteeringRoleKind",
+    "Text", "TextVersion", "TokenPurpose", "User", "UserToken", "VersionStatus", "WorkingGroup",
+    "WorkingGroupAnimator",
 ]  # fmt: skip

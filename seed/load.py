@@ -34,7 +34,7 @@ from convention.groups.models import (
     WorkingGroupAnimator,
 )
 from convention.members.models import Federation, Section
-from convention.texts.models import Acronym, Text, TextVersion, VersionStatus
+from convention.texts.models import Acronym, Text, VersionStatus
 from seed.records import ConventionRecord, SeedDocument
 
 logger = logging.getLogger(__name__)
