@@ -64,6 +64,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     FORCE_HTTPS = False
+    # Number of reverse proxies in front of the app (X-Forwarded-For/-Proto trusted that deep).
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
     # The site's address, for links in e-mails sent outside a request (CLI, workers).
@@ -115,6 +117,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "1"))
     FORCE_HTTPS = _bool("FORCE_HTTPS", default=True)
     SESSION_COOKIE_SECURE = FORCE_HTTPS
     REMEMBER_COOKIE_SECURE = FORCE_HTTPS

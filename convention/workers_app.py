@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
+
+# Beat (one ``celery -A workers beat`` process), times in Europe/Paris.
+BEAT_SCHEDULE = {
+    # Safety net of the notification outbox: what a lost dispatch or a failed send left pending.
+    "deliver-pending-notifications": {
+        "task": "convention.notifications.deliver_pending_notifications",
+        "schedule": crontab(minute="*"),
+    },
+    "send-daily-digests": {
+        "task": "convention.notifications.send_daily_digests",
+        "schedule": crontab(hour=18, minute=0),
+    },
+}
 
 
 def init_celery(app: Flask) -> Celery:
@@ -30,7 +44,11 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Paris",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
+        beat_schedule=BEAT_SCHEDULE,
     )
+    # Register the tasks (``shared_task``) on this app.
+    import convention.notifications.tasks  # noqa: F401
+
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

@@ -34,6 +34,26 @@ NOTIFICATION_KIND_LABELS = {
 }
 
 
+class NotificationFrequency(enum.StrEnum):
+    IMMEDIATELY = "immediately"
+    DAILY = "daily"
+    NEVER = "never"
+
+
+NOTIFICATION_FREQUENCY_LABELS = {
+    NotificationFrequency.IMMEDIATELY: "Immédiatement",
+    NotificationFrequency.DAILY: "Dans un résumé quotidien",
+    NotificationFrequency.NEVER: "Jamais",
+}
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"  # to be e-mailed (immediately or in the next digest)
+    SENDING = "sending"  # claimed by a worker; back to pending if that worker dies
+    SENT = "sent"
+    SKIPPED = "skipped"  # no e-mail wanted (preference "never", no usable address)
+
+
 class Notification(Model):
     __tablename__ = "notification"
 
@@ -45,6 +65,13 @@ class Notification(Model):
     url: Mapped[str] = mapped_column(sa.String(500), default="")
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # E-mail delivery (the outbox): a task claims a pending row, sends it and marks it sent.
+    email_status: Mapped[EmailStatus] = mapped_column(
+        str_enum(EmailStatus), default=lambda: EmailStatus.PENDING, index=True
+    )
+    # When the last attempt started (while sending), then when the e-mail was sent.
+    emailed_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
 
     user = relationship("User")
 
@@ -55,3 +82,17 @@ class Notification(Model):
     @property
     def kind_label(self) -> str:
         return NOTIFICATION_KIND_LABELS[self.kind]
+
+
+class NotificationPreference(Model):
+    """How a user wants to receive the e-mails of one kind of notification (default: immediately)."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
+    frequency: Mapped[NotificationFrequency] = mapped_column(
+        str_enum(NotificationFrequency), default=lambda: NotificationFrequency.IMMEDIATELY
+    )

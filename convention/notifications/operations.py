@@ -1,9 +1,23 @@
-"""Writing notifications (the only code that creates them)."""
+"""Writing notifications (the only code that creates them) and their delivery state."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+
+from convention.core.after_commit import after_commit
+from convention.core.audit import audit
 from convention.core.db import db, utcnow
-from convention.notifications.models import Notification, NotificationKind
+from convention.notifications import queries
+from convention.notifications.models import (
+    EmailStatus,
+    Notification,
+    NotificationFrequency,
+    NotificationKind,
+    NotificationPreference,
+)
 
 
 def notify(
@@ -11,11 +25,26 @@ def notify(
 ) -> Notification:
     """Record a notification for ``user`` in the current unit of work (flushes, never commits).
 
-    Delivery by e-mail is a separate concern (the outbox is this table).
+    The row is the outbox: when the user wants e-mails of this kind immediately, the
+    delivery task is queued once the unit of work commits (nothing is queued on rollback,
+    and the beat sweep delivers it if the broker was unreachable at that moment).
     """
-    notification = Notification(user_id=user.id, kind=kind, subject=subject, body=body, url=url)
+    frequency = queries.frequency_for(user.id, kind)
+    wants_mail = frequency != NotificationFrequency.NEVER and bool(user.email) and user.is_enabled
+    notification = Notification(
+        user_id=user.id,
+        kind=kind,
+        subject=subject,
+        body=body,
+        url=url,
+        email_status=EmailStatus.PENDING if wants_mail else EmailStatus.SKIPPED,
+    )
     db.session.add(notification)
     db.session.flush()
+    if wants_mail and frequency == NotificationFrequency.IMMEDIATELY:
+        from convention.notifications.delivery import dispatch_delivery
+
+        after_commit(db.session, dispatch_delivery, current_app.extensions["celery"], notification.id)
     return notification
 
 
@@ -34,5 +63,100 @@ def mark_all_read(user) -> int:
         db.update(Notification)
         .where(Notification.user_id == user.id, Notification.read_dt.is_(None))
         .values(read_dt=now)
+    )
+    return result.rowcount or 0
+
+
+def set_preferences(
+    actor, user, frequencies: dict[NotificationKind, NotificationFrequency]
+) -> list[NotificationKind]:
+    """Set ``user``'s e-mail frequency for the given kinds; returns the kinds that changed."""
+    existing = {
+        pref.kind: pref
+        for pref in db.session.scalars(
+            sa.select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    changed = []
+    for kind, frequency in frequencies.items():
+        pref = existing.get(kind)
+        current = pref.frequency if pref else NotificationFrequency.IMMEDIATELY
+        if current == frequency:
+            continue
+        if pref is None:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, frequency=frequency))
+        else:
+            pref.frequency = frequency
+        changed.append(kind)
+    if changed:
+        db.session.flush()
+        audit(
+            actor,
+            "notification.preferences",
+            user,
+            changes={kind.value: frequencies[kind].value for kind in changed},
+        )
+    return changed
+
+
+# ---------------------------------------------------------------- delivery state (used by the tasks)
+
+
+def claim_for_sending(ids: list[int]) -> list[int]:
+    """Move the still-pending rows among ``ids`` to "sending"; returns the ids this caller won.
+
+    A single UPDATE … WHERE email_status = 'pending': of two workers racing for a row,
+    only one gets it back, so a notification is never sent twice.
+    """
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(ids), Notification.email_status == EmailStatus.PENDING)
+        .values(
+            email_status=EmailStatus.SENDING,
+            emailed_dt=utcnow(),
+            attempts=Notification.attempts + 1,
+        )
+        .returning(Notification.id),
+        execution_options={"synchronize_session": False},
+    )
+    return sorted(row[0] for row in rows)
+
+
+def _move(ids: list[int], from_status: EmailStatus, to_status: EmailStatus, **values) -> int:
+    if not ids:
+        return 0
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(ids), Notification.email_status == from_status)
+        .values(email_status=to_status, **values),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount or 0
+
+
+def mark_sent(ids: list[int]) -> int:
+    """The claimed rows were handed to the SMTP server."""
+    return _move(ids, EmailStatus.SENDING, EmailStatus.SENT, emailed_dt=utcnow())
+
+
+def release(ids: list[int]) -> int:
+    """Sending failed: the claimed rows go back to pending, for a retry or the sweep."""
+    return _move(ids, EmailStatus.SENDING, EmailStatus.PENDING)
+
+
+def mark_skipped(ids: list[int]) -> int:
+    """No e-mail will be sent for these pending rows (preference "never", no usable address)."""
+    return _move(ids, EmailStatus.PENDING, EmailStatus.SKIPPED)
+
+
+def release_stale_claims(claimed_before: dt.datetime) -> int:
+    """Rows left in "sending" by a worker that died go back to pending."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.email_status == EmailStatus.SENDING, Notification.emailed_dt < claimed_before)
+        .values(email_status=EmailStatus.PENDING),
+        execution_options={"synchronize_session": False},
     )
     return result.rowcount or 0

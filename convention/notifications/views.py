@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from convention.extensions import db
-from convention.notifications import operations, queries
-from convention.notifications.models import Notification
+from convention.extensions import csrf, db
+from convention.members.models import User
+from convention.notifications import delivery, operations, queries
+from convention.notifications.forms import UnsubscribeForm, chosen_frequencies, preferences_form
+from convention.notifications.models import NOTIFICATION_KIND_LABELS, Notification, NotificationFrequency
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -46,3 +48,37 @@ def read_all():
     db.session.commit()
     flash(f"{count} notification(s) marquée(s) comme lue(s).", "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = preferences_form(queries.preferences_of(current_user.id))
+    if form.validate_on_submit():
+        changed = operations.set_preferences(current_user, current_user, chosen_frequencies(form))
+        db.session.commit()
+        flash(
+            "Vos préférences de notification sont enregistrées."
+            if changed
+            else "Aucune préférence n'a changé.",
+            "success",
+        )
+        return redirect(url_for(".preferences"))
+    return render_template("notifications/preferences.html", form=form)
+
+
+@bp.route("/desabonnement/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential; RFC 8058 one-click POSTs carry no CSRF token
+def unsubscribe(token: str):
+    data = delivery.read_unsubscribe_token(token)
+    user = db.session.get(User, data[0]) if data else None
+    if user is None:
+        abort(404)
+    kinds = data[1]
+    labels = [NOTIFICATION_KIND_LABELS[kind] for kind in kinds]
+    if request.method == "POST":
+        operations.set_preferences(None, user, {kind: NotificationFrequency.NEVER for kind in kinds})
+        db.session.commit()
+        return render_template("notifications/unsubscribe.html", labels=labels, done=True, form=None)
+    # GET only asks: mail scanners that open links must not unsubscribe anyone.
+    return render_template("notifications/unsubscribe.html", labels=labels, done=False, form=UnsubscribeForm())

@@ -80,3 +80,28 @@ def test_french_dates_use_the_ordinal_for_the_first(app, day, expected):
     with app.test_request_context("/"):
         render = app.jinja_env.filters["date_fr"]
         assert render(dt.date(2023, 9, day)) == expected
+
+
+def test_proxy_fix_trusts_the_configured_proxy_only(app):
+    from convention import create_app
+
+    behind = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", PROXY_FIX_HOPS=1)
+    direct = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    seen = {}
+    for name, application in (("behind", behind), ("direct", direct)):
+
+        @application.get("/_addr")
+        def addr():
+            from flask import request
+
+            return request.remote_addr or ""
+
+        response = application.test_client().get(
+            "/_addr", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+        )
+        seen[name] = response.get_data(as_text=True)
+        with application.app_context():
+            from convention.extensions import db
+
+            db.engine.dispose()
+    assert seen == {"behind": "203.0.113.7", "direct": "10.0.0.1"}
