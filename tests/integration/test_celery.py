@@ -90,6 +90,10 @@ def test_a_real_worker_runs_a_task_through_redis():
             assert failed.state == "FAILURE"
     finally:
         celery_app.close()
+        with flask_app.app_context():
+            from convention.extensions import db
+
+            db.engine.dispose()
     assert result["sum"] == 42
     assert result["app_context"] is True and result["testing"] is True
     assert result["thread"] != threading.get_ident()  # ran in the worker, not inline

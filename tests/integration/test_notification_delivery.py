@@ -103,10 +103,18 @@ def make_app(app, smtp, **overrides):
     return flask_app
 
 
+def dispose(flask_app) -> None:
+    """Close the extra app's pooled connections (psycopg warns about connections left open)."""
+    with flask_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def mail_app(app, smtp):
     flask_app = make_app(app, smtp)
     yield flask_app
+    dispose(flask_app)
     app.extensions["celery"].set_default()  # create_app made the new Celery app the default
 
 
@@ -350,6 +358,7 @@ def running_worker(app, smtp):
             yield flask_app
     finally:
         celery_app.close()
+        dispose(flask_app)
         app.extensions["celery"].set_default()
 
 
@@ -410,6 +419,7 @@ def test_broker_down_then_back_delivers_each_once(app, smtp, caplog):
                 "Convention : Votre contribution « Police de proximité » a été intégrée",
             ]
     finally:
+        dispose(dead)
         with app.app_context():
             empty_tables()
         app.extensions["celery"].set_default()
