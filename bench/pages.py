@@ -5,7 +5,7 @@ maximum time of the request, in milliseconds, measured in-process (no network, n
 gunicorn), so that a slow query or template shows up before it reaches production.
 
     .venv/bin/python bench/pages.py                 # 30 requests per page, 200 demo members
-    .venv/bin/python bench/pages.py --repeat 100 --members 2000 --db /tmp/bench.db
+    .venv/bin/python bench/pages.py --repeat 100 --members 2000 --db instance/bench.db
 
 The database file is built once (``seed_convention`` then ``seed_demo``) and reused by
 later runs with the same ``--db`` unless ``--fresh`` is given (do so after a model change).
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="requests per page (default 30)")
     parser.add_argument("--members", type=int, default=200, help="demo members to seed (default 200)")
-    parser.add_argument("--db", type=Path, default=Path("/tmp/convention-bench.db"))
+    parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "convention-bench.db")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database file")
     args = parser.parse_args(argv)
 
