@@ -7,6 +7,8 @@ received and old ones deleted only after the commit that stops referencing them.
 
 from __future__ import annotations
 
+import logging
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +89,30 @@ def _next_number(convention_id: int) -> int:
     return (highest or 0) + 1
 
 
+logger = logging.getLogger(__name__)
+
+NUMBERING_ATTEMPTS = 5
+
+
+def _insert_numbered(contribution: Contribution, convention_id: int) -> None:
+    """Insert ``contribution`` with the next free number of its list.
+
+    Two members submitting at the same moment may read the same highest number: the
+    unique constraint refuses the second insert, which retries with the next number
+    inside a savepoint, so the request's other work is kept.
+    """
+    for _ in range(NUMBERING_ATTEMPTS):
+        contribution.number = _next_number(convention_id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(contribution)
+                db.session.flush()
+            return
+        except sa.exc.IntegrityError:
+            logger.info("contribution number %s taken meanwhile, retrying", contribution.number)
+    raise DomainError("Le dépôt n'a pas pu être numéroté : réessayez dans un instant.")
+
+
 def submit_contribution(
     actor: User,
     convention,
@@ -133,8 +159,7 @@ def submit_contribution(
         contribution.author_member_id = actor.member_id
     if upload is not None:
         _attach(contribution, upload)
-    db.session.add(contribution)
-    db.session.flush()
+    _insert_numbered(contribution, convention.id)
     audit(
         actor,
         "contribution.submit",

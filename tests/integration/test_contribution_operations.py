@@ -93,6 +93,31 @@ def test_a_member_submits_during_the_phase(world):
     assert actions(contribution) == ["contribution.submit"]
 
 
+def test_a_number_taken_meanwhile_is_retried_not_a_500(world, monkeypatch):
+    """Two submissions read the same highest number: the second insert retries with the next."""
+    militant = world.users["militant"]
+    first = ops.submit_contribution(militant, world.convention, data(world), today=TODAY)
+    real_next = ops._next_number
+    stale = iter([first.number])  # the racing request read the number before `first` was stored
+
+    def next_number(convention_id):
+        return next(stale, None) or real_next(convention_id)
+
+    monkeypatch.setattr(ops, "_next_number", next_number)
+    second = ops.submit_contribution(militant, world.convention, data(world), today=TODAY)
+    assert second.number == first.number + 1
+    assert first.id is not None and first.number == 1  # the savepoint kept the first one
+    assert {first.id, second.id} == set(ops.db.session.scalars(ops.sa.select(ops.Contribution.id)))
+
+
+def test_numbering_gives_up_with_a_clear_error(world, monkeypatch):
+    militant = world.users["militant"]
+    first = ops.submit_contribution(militant, world.convention, data(world), today=TODAY)
+    monkeypatch.setattr(ops, "_next_number", lambda convention_id: first.number)
+    with pytest.raises(DomainError, match="numéroté"):
+        ops.submit_contribution(militant, world.convention, data(world), today=TODAY)
+
+
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_nobody_submits_outside_the_phase(database, when):
     world = build_world(when)
