@@ -7,9 +7,8 @@ received and old ones deleted only after the commit that stops referencing them.
 
 from __future__ import annotations
 
-import logging
-
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
