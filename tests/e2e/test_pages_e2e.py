@@ -63,6 +63,7 @@ def test_a_chapter_reads_on_a_phone(live_url, phone, console_errors):
     phone.goto(live_url + "/texte/")
     phone.locator(".toc-chapters a").first.click()
     phone.wait_for_selector(".text-block")
+    phone.wait_for_load_state("load")  # measure once the stylesheets apply (slow under CI load)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert phone.locator(".line-numbers").first.is_visible()
     screenshot(phone, "pages-phone-chapter")
