@@ -138,8 +138,8 @@ class DemoReport:
             f"({self.members_created} créés) en {self.seconds:.1f} s.",
         ]
         if self.accounts:
-            out.append(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD}) :")
-            out.extend(f"  {a.role_label:<42} {a.email}" for a in self.accounts)
+            # Listed once, with their password, by `flask demo-accounts` (make run calls it).
+            out.append(f"{len(self.accounts)} comptes de démonstration : voir « flask demo-accounts ».")
         out.extend(f"Ignoré : {reason}" for reason in self.skipped)
         if not self.changed:
             out.append("Données de démonstration déjà présentes : rien n'a changé.")
