@@ -81,6 +81,8 @@ class Config:
     CONTRIBUTION_MAX_ATTACHMENT_BYTES = int(
         os.environ.get("CONTRIBUTION_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
     )
+    # A running job that has not reported progress for this long lost its worker: it is run again.
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "600"))
     # Line length used to number the lines of a text (as printed conventions do).
     TEXT_LINE_LENGTH = 80
 

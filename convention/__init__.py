@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "convention.texts.views",
     "convention.members.views",
     "convention.search.views",
+    "convention.jobs.views",
 )
 
 

@@ -11,6 +11,7 @@ from convention.groups.models import (
     WorkingGroup,
     WorkingGroupAnimator,
 )
+from convention.jobs.models import Job, JobFile
 from convention.members.models import (
     Federation,
     Member,
@@ -36,7 +37,7 @@ from convention.texts.models import (
 
 __all__ = [
     "Acronym", "AuditEntry", "Block", "Channel", "Chapter", "Contribution", "Convention",
-    "Event", "EventKind", "EventPerson", "EventPersonRole", "Federation", "Member",
+    "Event", "EventKind", "EventPerson", "EventPersonRole", "Federation", "Job", "JobFile", "Member",
     "Notification", "NotificationKind", "Part", "Person", "Phase", "Proposal", "RoleAssignment",
     "SearchDocument", "SearchKind", "Section", "SourceLink", "SteeringRole", "SteeringRoleKind",
     "Text", "TextVersion", "TokenPurpose", "User", "UserToken", "VersionStatus", "WorkingGroup",

@@ -13,6 +13,11 @@ BEAT_SCHEDULE = {
         "task": "convention.notifications.deliver_pending_notifications",
         "schedule": crontab(minute="*"),
     },
+    # Jobs whose task was lost (broker down at commit) or whose worker died.
+    "resume-stalled-jobs": {
+        "task": "convention.jobs.resume_stalled_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
     "send-daily-digests": {
         "task": "convention.notifications.send_daily_digests",
         "schedule": crontab(hour=18, minute=0),
@@ -47,6 +52,7 @@ def init_celery(app: Flask) -> Celery:
         beat_schedule=BEAT_SCHEDULE,
     )
     # Register the tasks (``shared_task``) on this app.
+    import convention.jobs.tasks  # noqa: F401
     import convention.notifications.tasks  # noqa: F401
 
     celery_app.set_default()

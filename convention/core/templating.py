@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, g
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 from convention.extensions import db
 
@@ -20,6 +20,15 @@ def init_templating(app: Flask) -> None:
         if value.day == 1 and fmt in ("long", "full") and str(get_locale()) == "fr":
             text = text.replace("1 ", "1er ", 1)
         return text
+
+    @app.template_filter("datetime_fr")
+    def datetime_fr(value: dt.datetime | None) -> str:
+        """« 22 novembre 2026 à 14:05 », in the site's time zone (Europe/Paris)."""
+        if value is None:
+            return ""
+        if str(get_locale()) == "fr":
+            return format_datetime(value, "d MMMM y 'à' HH:mm")
+        return format_datetime(value, "medium")
 
     @app.context_processor
     def inject_convention() -> dict:

@@ -11,7 +11,7 @@ import makes a handful of queries whatever the size of the file.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,13 +93,30 @@ def federation_lookup() -> dict[str, int]:
     return lookup
 
 
+ProgressFn = Callable[[float, str | None], None]
+
+
+def _no_progress(percent: float, step: str | None = None) -> None:
+    return None
+
+
 def import_members(
-    actor: Any, member_file: MemberFile, *, source: str = "", dry_run: bool = False
+    actor: Any,
+    member_file: MemberFile,
+    *,
+    source: str = "",
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
 ) -> MemberImportReport:
     """Create or update the members of a checked file; report each bad line, write nothing then.
 
-    Flushes and audits (when something changed); never commits.
+    Flushes and audits (when something changed); never commits itself. ``progress(percent,
+    step)`` is told how far it is; the job runner's commits, so with it the writing is done
+    in committed chunks (the import is idempotent: run again, it completes what is missing).
     """
+    progress = progress or _no_progress
+    total = max(1, len(member_file.rows))
+    progress(2, "Lecture des adhérents déjà enregistrés…")
     # The file's own errors come with those found against the database, line by line.
     report = MemberImportReport(dry_run=dry_run, errors=list(member_file.errors))
 
@@ -124,7 +141,10 @@ def import_members(
     # 1. Check every line against the database.
     new_sections: dict[tuple[int, str], tuple[str, MemberRow]] = {}
     resolved: list[tuple[MemberRow, int, str]] = []  # row, federation id, section key
-    for row in member_file.rows:
+    progress(5, "Vérification des lignes…")
+    for index, row in enumerate(member_file.rows, start=1):
+        if index % CHUNK == 0:
+            progress(5 + 35 * index / total, f"Vérification des lignes… ({index} sur {total})")
         fed_id = federations.get(fold(row.federation))
         if fed_id is None:
             report.errors.append(TextIssue(row.line, f"fédération inconnue « {row.federation} »."))
@@ -194,10 +214,14 @@ def import_members(
         return report
 
     # 4. Write in bulk.
-    for chunk in _chunks(inserts):
-        db.session.execute(sa.insert(Member), chunk)
-    for chunk in _chunks(updates):
-        db.session.execute(sa.update(Member), chunk)
+    writes = max(1, len(inserts) + len(updates))
+    done = 0
+    progress(45, "Enregistrement des adhérents…")
+    for statement, rows in ((sa.insert(Member), inserts), (sa.update(Member), updates)):
+        for chunk in _chunks(rows):
+            db.session.execute(statement, chunk)
+            done += len(chunk)
+            progress(45 + 50 * done / writes, f"Enregistrement des adhérents… ({done} sur {writes})")
     if report.changed:
         audit(
             actor,

@@ -48,6 +48,65 @@ def notify(
     return notification
 
 
+BULK_CHUNK = 2000
+SWEEP_TASK = "convention.notifications.deliver_pending_notifications"
+
+
+def notify_many(user_ids, kind: NotificationKind, subject: str, body: str = "", url: str = "") -> int:
+    """Record the same notification for many users at once (a poll's roll, every member).
+
+    Rows are inserted in bulk in the current unit of work; once it commits one sweep is
+    queued that e-mails those wanted immediately (the digest carries the daily ones).
+    Returns how many notifications were written.
+    """
+    from convention.members.models import User
+
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    now = utcnow()
+    written = 0
+    for start in range(0, len(ids), BULK_CHUNK):
+        chunk = ids[start : start + BULK_CHUNK]
+        never = set(
+            db.session.scalars(
+                sa.select(NotificationPreference.user_id).where(
+                    NotificationPreference.user_id.in_(chunk),
+                    NotificationPreference.kind == kind,
+                    NotificationPreference.frequency == NotificationFrequency.NEVER,
+                )
+            )
+        )
+        mailable = set(
+            db.session.scalars(
+                sa.select(User.id).where(User.id.in_(chunk), User.is_enabled.is_(True), User.email != "")
+            )
+        )
+        rows = [
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "subject": subject,
+                "body": body,
+                "url": url,
+                "created_dt": now,
+                "attempts": 0,
+                "email_status": (
+                    EmailStatus.PENDING if user_id in mailable and user_id not in never else EmailStatus.SKIPPED
+                ),
+            }
+            for user_id in chunk
+        ]
+        db.session.execute(sa.insert(Notification), rows)
+        written += len(rows)
+    after_commit(db.session, _queue_sweep, current_app.extensions["celery"])
+    return written
+
+
+def _queue_sweep(celery_app) -> None:
+    celery_app.tasks[SWEEP_TASK].delay(min_age_seconds=0)
+
+
 def mark_read(user, notification: Notification) -> bool:
     """Mark one of ``user``'s notifications as read; False if it was not theirs or already read."""
     if notification.user_id != user.id or notification.read_dt is not None:

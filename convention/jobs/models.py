@@ -1,0 +1,130 @@
+"""Long jobs (member import, text export, tally): a durable row with state and progress.
+
+The page that starts a job redirects to the job's page, which polls its state. The row
+outlives the worker that runs it: a worker that dies leaves it "running" with an old
+heartbeat, and the redelivered task (or the beat sweep) runs it again from the start,
+which is why every job handler is idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from convention.core.db import Model, UTCDateTime, str_enum, utcnow
+
+
+class JobKind(enum.StrEnum):
+    MEMBER_IMPORT = "member_import"
+    TEXT_PDF = "text_pdf"
+    TALLY = "tally"
+
+
+JOB_KIND_LABELS = {
+    JobKind.MEMBER_IMPORT: "Import du fichier des adhérents",
+    JobKind.TEXT_PDF: "Export du texte en PDF",
+    JobKind.TALLY: "Dépouillement du scrutin",
+}
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+JOB_STATE_LABELS = {
+    JobState.QUEUED: "En attente",
+    JobState.RUNNING: "En cours",
+    JobState.SUCCEEDED: "Terminé",
+    JobState.FAILED: "Échec",
+}
+
+FINISHED_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED})
+
+
+class Job(Model):
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[JobKind] = mapped_column(str_enum(JobKind))
+    state: Mapped[JobState] = mapped_column(str_enum(JobState), default=lambda: JobState.QUEUED, index=True)
+    # 0–100, and the step being worked on (« Vérification des lignes… »).
+    progress: Mapped[int] = mapped_column(default=0)
+    step: Mapped[str] = mapped_column(sa.String(300), default="")
+    # What the handler needs (ids, a stored file's name): JSON only.
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # What it produced: a summary (``lines``), links, a file to download (``file``).
+    result: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The French message shown when it failed, and the details (one per bad line…).
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    error_details: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Written with each progress report: a "running" job whose heartbeat is old lost its worker.
+    heartbeat_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+
+    created_by = relationship("User")
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+    @property
+    def kind_label(self) -> str:
+        return JOB_KIND_LABELS[self.kind]
+
+    @property
+    def state_label(self) -> str:
+        return JOB_STATE_LABELS[self.state]
+
+    def can_view(self, user: Any) -> bool:
+        """The one who started it, and the Bureau national."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return user.id == self.created_by_id or user.is_national_bureau
+
+    def status(self) -> dict[str, Any]:
+        """The JSON the job page polls."""
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "state_label": self.state_label,
+            "progress": self.progress,
+            "step": self.step,
+            "finished": self.is_finished,
+            "error": self.error,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.kind.value} {self.state.value} {self.progress}%>"
+
+
+class JobFileRole(enum.StrEnum):
+    INPUT = "input"  # the file the job works on (an uploaded member file)
+    OUTPUT = "output"  # the file it produced (a PDF), downloaded from the job's page
+
+
+class JobFile(Model):
+    """A file a job reads or writes, kept in the database so that web and worker machines share it."""
+
+    __tablename__ = "job_file"
+    __table_args__ = (sa.UniqueConstraint("job_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("job.id", ondelete="CASCADE"), index=True)
+    role: Mapped[JobFileRole] = mapped_column(str_enum(JobFileRole))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    mimetype: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(default=0)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,35 @@
+"""Celery tasks of the jobs: run one, and the beat sweep that re-queues the lost ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+
+from convention.core.db import db, utcnow
+from convention.jobs import operations, runner
+
+logger = logging.getLogger(__name__)
+
+# A queued job still waiting after this long lost its dispatch (broker down at commit time).
+QUEUED_GRACE = dt.timedelta(minutes=2)
+
+
+@shared_task(name=operations.RUN_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_job(self, job_id: int) -> str:
+    """Run one job (idempotent: a finished job is not run again, a live one not twice)."""
+    return runner.run(job_id)
+
+
+@shared_task(name="convention.jobs.resume_stalled_jobs", bind=True, acks_late=True)
+def resume_stalled_jobs(self) -> int:
+    """Beat: queue again the jobs whose task was lost or whose worker died."""
+    ids = operations.list_stalled_ids(utcnow() - QUEUED_GRACE)
+    db.session.rollback()
+    task = self.app.tasks[operations.RUN_TASK]
+    for job_id in ids:
+        task.delay(job_id)
+    if ids:
+        logger.warning("Stalled job(s) queued again: %s", ids)
+    return len(ids)

@@ -1,0 +1,54 @@
+"""The member file import as a job: the Bureau national uploads the file, a worker imports it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convention.domain.memberfile import parse_member_file
+from convention.domain.textimport import format_issue
+from convention.jobs import operations as job_operations
+from convention.jobs.models import Job, JobFileRole, JobKind
+from convention.jobs.runner import JobFailed, Progress, handler
+from convention.members.importer import import_members
+from convention.members.models import User
+
+MAX_REPORTED = 1000
+
+
+def start_member_import(actor: Any, filename: str, data: bytes) -> Job:
+    """Queue the import of an uploaded member file (flushes; the caller commits)."""
+    return job_operations.start_job(
+        actor,
+        JobKind.MEMBER_IMPORT,
+        {"filename": filename},
+        input_file=(filename, "text/csv", data),
+    )
+
+
+@handler(JobKind.MEMBER_IMPORT)
+def run_member_import(job: Job, progress: Progress) -> dict[str, Any]:
+    stored = job_operations.file_of(job.id, JobFileRole.INPUT)
+    if stored is None:
+        raise JobFailed("Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
+    filename = stored.filename
+    progress(1, "Lecture du fichier…")
+    member_file = parse_member_file(stored.data)
+    actor = job.created_by_id and job.created_by
+    actor = actor if isinstance(actor, User) else None
+    report = import_members(actor, member_file, source=filename, progress=progress)
+    if report.errors:
+        details = [format_issue(issue) for issue in report.errors[:MAX_REPORTED]]
+        if len(report.errors) > MAX_REPORTED:
+            details.append(f"… et {len(report.errors) - MAX_REPORTED} autre(s).")
+        raise JobFailed(
+            f"{filename} : {len(report.errors)} problème(s), aucun adhérent n'a été importé. "
+            "Corrigez le fichier puis déposez-le à nouveau.",
+            details,
+        )
+    return {
+        "lines": report.lines(),
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "sections_created": report.sections_created,
+    }
