@@ -39,6 +39,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+    CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+    # Seconds before Redis hands the task of a worker that died to another one: longer than the
+    # longest task (a tally, an export), or a slow task would be run twice.
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     # Without a broker, tasks run inline in the process that queues them.
     CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 
