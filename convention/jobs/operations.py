@@ -85,6 +85,16 @@ def report(job_id: int, progress: int, step: str | None = None) -> None:
     )
 
 
+def requeue(job_id: int) -> None:
+    """A transient error interrupted the job: back to the queue for the task's retry."""
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.state == JobState.RUNNING)
+        .values(state=JobState.QUEUED, step="")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def succeed(job_id: int, result: dict[str, Any]) -> None:
     db.session.execute(
         sa.update(Job)

@@ -14,11 +14,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from convention.core.db import db
 from convention.jobs import operations
 from convention.jobs.models import Job, JobKind
 
 logger = logging.getLogger(__name__)
+
+# The database went away (restart, failover): the task is retried later rather than the job failed.
+TRANSIENT_ERRORS = (OperationalError,)
 
 Handler = Callable[[Job, "Progress"], dict[str, Any]]
 _HANDLERS: dict[JobKind, Handler] = {}
@@ -93,6 +98,15 @@ def run(job_id: int) -> str:
     fn = handler_for(job.kind)
     try:
         result = fn(job, Progress(job_id))
+    except TRANSIENT_ERRORS:
+        db.session.rollback()
+        try:
+            operations.requeue(job_id)
+            db.session.commit()
+        except DBAPIError:
+            db.session.rollback()  # still unreachable: the sweep will find the silent job
+        logger.warning("Job %s interrupted by a database error; it will be retried", job_id, exc_info=True)
+        raise
     except JobFailed as failure:
         db.session.rollback()
         operations.fail(job_id, failure.message, failure.details)

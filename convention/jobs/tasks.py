@@ -16,7 +16,17 @@ logger = logging.getLogger(__name__)
 QUEUED_GRACE = dt.timedelta(minutes=2)
 
 
-@shared_task(name=operations.RUN_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name=operations.RUN_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=runner.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
 def run_job(self, job_id: int) -> str:
     """Run one job (idempotent: a finished job is not run again, a live one not twice)."""
     return runner.run(job_id)

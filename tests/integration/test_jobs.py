@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from convention.core.db import db, utcnow
+from convention.domain.roles import Role
 from convention.jobs import operations, runner
 from convention.jobs.models import Job, JobFileRole, JobKind, JobState
 from convention.members.jobs import start_member_import
-from convention.domain.roles import Role
 from convention.members.models import Federation, Member, User
 from tests.auth_fixtures import make_user
 
@@ -198,3 +198,20 @@ def test_member_import_job_run_again_after_a_partial_write_completes_it(database
     job = reload(job.id)
     assert (job.result["created"], job.result["unchanged"]) == (10, 10)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 20
+
+
+def test_a_database_outage_puts_the_job_back_in_the_queue_for_a_retry(database, fake_handler):
+    from sqlalchemy.exc import OperationalError
+
+    def handler(job, progress):
+        progress(40, "À mi-chemin")
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    fake_handler(handler)
+    job = queued_job()
+    with pytest.raises(OperationalError):
+        runner.run(job.id)  # raised so that Celery retries the task (autoretry_for)
+    job = reload(job.id)
+    assert job.state == JobState.QUEUED and job.attempts == 1
+    fake_handler(lambda job, progress: {"lines": ["Repris."]})
+    assert runner.run(job.id) == "succeeded" and reload(job.id).attempts == 2

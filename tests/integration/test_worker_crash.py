@@ -22,10 +22,10 @@ import sqlalchemy as sa
 
 from convention import create_app
 from convention.core.db import db
+from convention.domain.roles import Role
 from convention.jobs.models import Job, JobState
 from convention.members.jobs import start_member_import
 from convention.members.models import Federation, Member
-from convention.domain.roles import Role
 from tests.auth_fixtures import make_user
 from tests.conftest import empty_tables
 from tests.integration.test_services import require_redis
