@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "convention.members.views",
     "convention.search.views",
     "convention.jobs.views",
+    "convention.votes.views",
 )
 
 

@@ -5,6 +5,7 @@ from convention.contributions.models import Channel, Contribution
 from convention.conventions.models import Convention, Phase
 from convention.core.audit import AuditEntry
 from convention.groups.models import (
+    GroupFollow,  # noqa: F401
     Person,
     SteeringRole,
     SteeringRoleKind,
@@ -23,6 +24,7 @@ from convention.members.models import (
 )
 from convention.notifications.models import Notification, NotificationKind
 from convention.provenance.models import SourceLink
+from convention.scheduling.models import ScheduledOccurrence  # noqa: F401
 from convention.search.models import SearchDocument, SearchKind
 from convention.texts.models import (
     Acronym,
@@ -33,6 +35,15 @@ from convention.texts.models import (
     Text,
     TextVersion,
     VersionStatus,
+)
+from convention.votes.models import (  # noqa: F401
+    Ballot,
+    Participation,
+    Poll,
+    PollOption,
+    PollResult,
+    PollTurnout,
+    RollEntry,
 )
 
 __all__ = [

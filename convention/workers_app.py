@@ -18,6 +18,13 @@ BEAT_SCHEDULE = {
         "task": "convention.jobs.resume_stalled_jobs",
         "schedule": crontab(minute="*/5"),
     },
+    # Phase transitions, event reminders…: each occurrence fires once (convention.scheduling).
+    "scheduling-tick": {
+        "task": "convention.scheduling.tick",
+        "schedule": crontab(minute="*"),
+        # A tick left in the queue while the workers were down is dropped: the next one catches up.
+        "options": {"expires": 55},
+    },
     "send-daily-digests": {
         "task": "convention.notifications.send_daily_digests",
         "schedule": crontab(hour=18, minute=0),
@@ -50,10 +57,14 @@ def init_celery(app: Flask) -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
+        task_default_queue=app.config["CELERY_TASK_DEFAULT_QUEUE"],
+        # Redis gives an unacknowledged task (its worker died) to another worker after this delay.
+        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
     )
     # Register the tasks (``shared_task``) on this app.
     import convention.jobs.tasks  # noqa: F401
     import convention.notifications.tasks  # noqa: F401
+    import convention.scheduling.tasks  # noqa: F401
 
     celery_app.set_default()
     app.extensions["celery"] = celery_app

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.utils import secure_filename
 from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
+from convention.contributions.attachments import format_size
 from convention.conventions.models import PHASE_LABELS
+from convention.domain.memberfile import ALIASES, COLUMNS, REQUIRED, normalise_header, sniff_delimiter
 from convention.domain.roles import Role
+from convention.domain.textimport import decode_document
 from convention.members.models import ROLE_LABELS
 
 FOLLOW_DATES = ""
@@ -81,3 +89,85 @@ class RevokeRoleForm(FlaskForm):
     """An empty form: only its CSRF token matters."""
 
     submit = SubmitField(_l("Retirer"))
+
+
+# The member file: 100,000 members take about 10 MB.
+DEFAULT_MEMBER_FILE_MAX_BYTES = 15 * 1024 * 1024
+MEMBER_FILE_EXTENSIONS = (".csv", ".txt")
+
+
+def member_file_max_bytes() -> int:
+    return int(current_app.config.get("MEMBER_FILE_MAX_BYTES", DEFAULT_MEMBER_FILE_MAX_BYTES))
+
+
+def check_member_file_header(data: bytes) -> str | None:
+    """Why ``data`` cannot be the member file (empty, binary, not UTF-8, no CSV header), or None.
+
+    Only the header is checked here, so that the page answers at once; the lines are
+    checked by the import job, which lists every bad line.
+    """
+    text, issues = decode_document(data)
+    if text is None:
+        return "Fichier refusé : " + issues[0].message
+    header_line = text.split("\n", 1)[0]
+    delimiter = sniff_delimiter(header_line)
+    if delimiter not in header_line:
+        return (
+            "Ce fichier n'est pas un fichier CSV : sa première ligne doit nommer les colonnes, "
+            f"séparées par « ; » ou « , » ({', '.join(COLUMNS)})."
+        )
+    names = next(csv.reader([header_line], delimiter=delimiter))
+    found = {ALIASES.get(normalise_header(name), "") for name in names}
+    missing = [column for column in REQUIRED if column not in found]
+    if missing:
+        return (
+            "La première ligne du fichier ne nomme pas les colonnes attendues : "
+            f"il manque {', '.join(missing)} (colonnes attendues : {', '.join(COLUMNS)})."
+        )
+    return None
+
+
+class MemberFileForm(FlaskForm):
+    """The members file uploaded by the Bureau national; ``upload`` holds (name, bytes) once valid."""
+
+    file = FileField(
+        _l("Fichier des adhérents (CSV)"),
+        validators=[FileRequired(_l("Choisissez le fichier CSV des adhérents."))],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+    confirm = BooleanField(
+        _l(
+            "Je confirme l'import : les adhérent·es du fichier seront créé·es ou mis·es à jour "
+            "(nom, adresse, section, cotisation)."
+        ),
+        validators=[DataRequired(_l("Cochez la case pour confirmer l'import."))],
+    )
+    submit = SubmitField(_l("Importer le fichier"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload: tuple[str, bytes] | None = None
+        self.file.description = _l(
+            "Fichier CSV encodé en UTF-8, de %(size)s au plus, colonnes séparées par « ; » ou « , ».",
+            size=format_size(member_file_max_bytes()),
+        )
+
+    def validate_file(self, field: FileField) -> None:
+        storage = field.data
+        if storage is None or not getattr(storage, "filename", None):
+            return
+        filename = secure_filename(storage.filename) or "adherents.csv"
+        if not filename.lower().endswith(MEMBER_FILE_EXTENSIONS):
+            raise ValidationError(
+                _l("Fichier refusé : seul un fichier CSV (.csv) est accepté, pas « %(name)s ».", name=filename)
+            )
+        max_bytes = member_file_max_bytes()
+        data = storage.stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ValidationError(
+                _l("Fichier refusé : il dépasse la taille autorisée (%(size)s).", size=format_size(max_bytes))
+            )
+        problem = check_member_file_header(data)
+        if problem:
+            raise ValidationError(problem)
+        self.upload = (filename, data)

@@ -1,4 +1,4 @@
-"""Views of the Bureau national's administration: phases, current phase, roles."""
+"""Views of the Bureau national's administration: phases, current phase, roles, the member file."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from convention.admin.forms import (
     FOLLOW_DATES,
     AssignRoleForm,
+    MemberFileForm,
     PhaseDatesForm,
     PhaseOverrideForm,
     RevokeRoleForm,
@@ -26,8 +27,11 @@ from convention.domain.phases import PhaseKind
 from convention.domain.roles import ROLE_SCOPES, Role
 from convention.extensions import db
 from convention.groups.models import WorkingGroup
+from convention.jobs import queries as job_queries
+from convention.jobs.models import JobKind
 from convention.members import operations as member_operations
 from convention.members import queries as member_queries
+from convention.members.jobs import start_member_import
 from convention.members.models import Federation, RoleAssignment, Section
 
 bp = Blueprint("admin", __name__, url_prefix="/administration")
@@ -214,3 +218,26 @@ def revoke_role(assignment_id: int):
         db.session.commit()
         flash(_("Rôle « %(label)s » retiré à %(name)s.", label=label, name=name), "success")
     return redirect(url_for("admin.roles"))
+
+
+# --- The member file ---------------------------------------------------------------------------
+
+
+@bp.route("/fichier-des-adherents", methods=["GET", "POST"])
+def member_file():
+    """Upload the members file: checked at once (type, size, header), then imported by a job."""
+    form = MemberFileForm()
+    if form.validate_on_submit() and form.upload is not None:
+        filename, data = form.upload
+        job = start_member_import(current_user, filename, data)
+        db.session.commit()
+        flash(_("Fichier « %(name)s » reçu : l'import est lancé.", name=filename), "info")
+        return redirect(url_for("jobs.show", job_id=job.id))
+    return (
+        render_template(
+            "admin/member_file.html",
+            form=form,
+            recent_imports=job_queries.list_recent(JobKind.MEMBER_IMPORT),
+        ),
+        400 if form.errors else 200,
+    )

@@ -27,6 +27,7 @@ from convention.core.db import db, utcnow
 from convention.core.permissions import ensure
 from convention.domain.errors import DomainError
 from convention.groups.models import Person, WorkingGroup
+from convention.groups.operations import notify_followers
 from convention.notifications.models import NotificationKind
 from convention.notifications.operations import notify
 from convention.search.indexing import index_event
@@ -213,6 +214,7 @@ def create_event(actor: Any, convention: Any, data: EventData) -> Event:
     audit(actor, "event.create", event, **_snapshot(event))
     db.session.flush()
     index_event(event)
+    notify_followers(actor, event)
     return event
 
 
@@ -232,6 +234,8 @@ def update_event(actor: Any, event: Event, data: EventData) -> Event:
     promote_waiting(actor, event)
     db.session.flush()
     index_event(event)
+    if set(new["working_group_ids"]) - old_ids:  # published in another group: its followers learn it
+        notify_followers(actor, event, already_notified_group_ids=old_ids)
     return event
 
 

@@ -101,6 +101,10 @@ class WorkingGroup(Model):
             or user.has_role(Role.NATIONAL_BUREAU)
         )
 
+    def can_follow(self, user) -> bool:
+        """Any signed-in member may follow a group (its new events are notified to them)."""
+        return bool(user and user.is_authenticated)
+
     def __repr__(self) -> str:
         return f"<WorkingGroup {self.number}>"
 
@@ -117,3 +121,22 @@ class WorkingGroupAnimator(Model):
     person: Mapped[Person] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("working_group_id", "person_id"),)
+
+
+class GroupFollow(Model):
+    """A member follows a working group: each new event of the group is notified to them."""
+
+    __tablename__ = "group_follow"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    working_group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_group.id"), index=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+    working_group: Mapped[WorkingGroup] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "working_group_id"),)
+
+    def __repr__(self) -> str:
+        return f"<GroupFollow user={self.user_id} group={self.working_group_id}>"

@@ -14,6 +14,7 @@ from convention.contributions.models import CHANNEL_LABELS, STATUS_LABELS, Chann
 from convention.domain.lifecycle import ContributionStatus
 from convention.extensions import db
 from convention.groups.models import (
+    GroupFollow,
     SteeringRole,
     SteeringRoleKind,
     WorkingGroup,
@@ -243,3 +244,25 @@ def representation(convention_id: int) -> Representation:
             Figure(f"Groupe {number} — {title}", count) for number, title, count in hearing_rows
         ],
     )
+
+
+def is_following(user_id: int, group_id: int) -> bool:
+    """Does the user follow the group?"""
+    return (
+        db.session.scalar(
+            sa.select(GroupFollow.id).where(
+                GroupFollow.user_id == user_id, GroupFollow.working_group_id == group_id
+            )
+        )
+        is not None
+    )
+
+
+def list_followed_groups(user_id: int) -> Sequence[WorkingGroup]:
+    """The groups the user follows, in order."""
+    return db.session.scalars(
+        sa.select(WorkingGroup)
+        .join(GroupFollow, GroupFollow.working_group_id == WorkingGroup.id)
+        .where(GroupFollow.user_id == user_id)
+        .order_by(WorkingGroup.convention_id, WorkingGroup.number)
+    ).all()

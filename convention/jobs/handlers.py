@@ -1,3 +1,5 @@
 """Imports every module that registers a job handler (``@runner.handler``)."""
 
 import convention.members.jobs  # noqa: F401
+import convention.texts.export  # noqa: F401
+import convention.votes.tally  # noqa: F401

@@ -87,9 +87,11 @@ class Job(Model):
         return JOB_STATE_LABELS[self.state]
 
     def can_view(self, user: Any) -> bool:
-        """The one who started it, and the Bureau national."""
+        """The one who started it, and the Bureau national (any member for a text export: the text is public)."""
         if not getattr(user, "is_authenticated", False):
             return False
+        if self.kind == JobKind.TEXT_PDF:
+            return True
         return user.id == self.created_by_id or user.is_national_bureau
 
     def status(self) -> dict[str, Any]:

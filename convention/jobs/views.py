@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import io
+
 from flask import Blueprint, abort, jsonify, render_template, send_file
 from flask_login import current_user, login_required
 
 from convention.extensions import db
-from convention.jobs import operations
+from convention.jobs import operations, queries
 from convention.jobs.models import Job, JobFileRole
 
 bp = Blueprint("jobs", __name__, url_prefix="/travaux")
@@ -26,10 +27,7 @@ def _job_or_404(job_id: int) -> Job:
 @bp.get("/")
 @login_required
 def index():
-    jobs = db.session.scalars(
-        sa.select(Job).where(Job.created_by_id == current_user.id).order_by(Job.id.desc()).limit(RECENT)
-    ).all()
-    return render_template("jobs/index.html", jobs=jobs)
+    return render_template("jobs/index.html", jobs=queries.list_started_by(current_user, RECENT))
 
 
 @bp.get("/<int:job_id>")
@@ -37,7 +35,9 @@ def index():
 def show(job_id: int):
     job = _job_or_404(job_id)
     output = operations.file_of(job.id, JobFileRole.OUTPUT) if job.is_finished else None
-    return render_template("jobs/show.html", job=job, output=output)
+    # A text export is shown to every member: who started it is theirs and the Bureau national's to know.
+    show_creator = job.created_by_id == current_user.id or current_user.is_national_bureau
+    return render_template("jobs/show.html", job=job, output=output, show_creator=show_creator)
 
 
 @bp.get("/<int:job_id>/etat")
@@ -55,8 +55,6 @@ def download(job_id: int):
     output = operations.file_of(job.id, JobFileRole.OUTPUT)
     if output is None or not job.is_finished:
         abort(404)
-    import io
-
     return send_file(
         io.BytesIO(output.data),
         mimetype=output.mimetype,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from convention.core.permissions import PermissionDenied, can_administer
 from convention.domain.memberfile import parse_member_file
 from convention.domain.textimport import format_issue
 from convention.jobs import operations as job_operations
@@ -17,6 +18,8 @@ MAX_REPORTED = 1000
 
 def start_member_import(actor: Any, filename: str, data: bytes) -> Job:
     """Queue the import of an uploaded member file (flushes; the caller commits)."""
+    if not can_administer(actor):
+        raise PermissionDenied("Seul le Bureau national importe le fichier des adhérents.")
     return job_operations.start_job(
         actor,
         JobKind.MEMBER_IMPORT,

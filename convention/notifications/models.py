@@ -20,6 +20,7 @@ class NotificationKind(enum.StrEnum):
     TEXT_VERSION = "text_version"
     POLL = "poll"
     ACCOUNT = "account"
+    PHASE = "phase"
 
 
 NOTIFICATION_KIND_LABELS = {
@@ -31,6 +32,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.TEXT_VERSION: "Nouvelle version du texte",
     NotificationKind.POLL: "Scrutin",
     NotificationKind.ACCOUNT: "Compte",
+    NotificationKind.PHASE: "Nouvelle étape de la convention",
 }
 
 

@@ -64,7 +64,13 @@ def preferences():
             "success",
         )
         return redirect(url_for(".preferences"))
-    return render_template("notifications/preferences.html", form=form)
+    from convention.groups.queries import list_followed_groups
+
+    return render_template(
+        "notifications/preferences.html",
+        form=form,
+        followed_groups=list_followed_groups(current_user.id),
+    )
 
 
 @bp.route("/desabonnement/<token>", methods=["GET", "POST"])

@@ -79,6 +79,7 @@ def import_command(
         source=file.name,
         title=title,
         status=version_status,
+        notify=True,
     )
     blocks = parsed.blocks
     last_line = max(b.line_end for p in version.parts for c in p.chapters for b in c.blocks)

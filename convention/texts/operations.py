@@ -16,6 +16,7 @@ from convention.core.db import db
 from convention.domain.textimport import ParsedText, block_anchor, chapter_anchor
 from convention.domain.textstructure import BlockKind, number_lines, proposal_reference
 from convention.texts.models import (
+    VERSION_STATUS_LABELS,
     Block,
     Chapter,
     Part,
@@ -77,12 +78,15 @@ def write_text_version(
     line_length: int | None = None,
     actor: Any = None,
     number: int | None = None,
+    notify: bool | None = None,
 ) -> TextVersion:
     """Add a new version of ``text`` made of ``parts``: numbered lines, anchors, proposals.
 
     ``number`` defaults to the next free version number. Anchors are ``II-5`` for a
     chapter and ``II-5-12`` for its 12th block (``p1``/``c2`` when a part or chapter
     has no number); proposals get the reference ``PART.CHAPTER.RANK``.
+    ``notify``: tell every member about the new version; by default only from version 2
+    (the first version, written by ``flask seed``, is no news).
     Flushes and writes an audit entry; never commits.
     """
     if line_length is None:
@@ -185,7 +189,32 @@ def write_text_version(
         "text %s: version %s written (%d blocks, %d proposals)",
         text.slug, version.number, len(all_blocks), proposals,
     )  # fmt: skip
+    should_notify = version.number > 1 if notify is None else notify
+    if should_notify:
+        notify_text_version(version)
     return version
+
+
+def notify_text_version(version: TextVersion) -> int:
+    """Notify every enabled account that ``version`` is out; returns how many were notified."""
+    from convention.members.models import User
+    from convention.notifications.models import NotificationKind
+    from convention.notifications.operations import notify_many
+    from convention.scheduling.links import path_for
+
+    text = version.text
+    user_ids = db.session.scalars(sa.select(User.id).where(User.is_enabled.is_(True))).all()
+    status = VERSION_STATUS_LABELS.get(version.status, "")
+    body = f"La version {version.number} du texte « {text.title} » est en ligne : « {version.label} »."
+    if status:
+        body += f" Statut : {status}."
+    return notify_many(
+        user_ids,
+        NotificationKind.TEXT_VERSION,
+        f"Nouvelle version du texte : {version.label}"[:300],
+        body,
+        path_for("texts.index", version=version.number),
+    )
 
 
 def import_text_version(
@@ -198,10 +227,12 @@ def import_text_version(
     title: str = "",
     status: VersionStatus = VersionStatus.DRAFT,
     line_length: int | None = None,
+    notify: bool | None = None,
 ) -> TextVersion:
     """A new version of the convention's text from a parsed file (the text is created if need be).
 
-    ``parsed`` must have no errors. Flushes and audits; never commits.
+    ``parsed`` must have no errors. ``notify`` as in ``write_text_version`` (the command
+    ``flask texts import`` always notifies). Flushes and audits; never commits.
     """
     if parsed.errors:
         raise ValueError("cannot import a document with errors")
@@ -223,6 +254,7 @@ def import_text_version(
         source=source,
         line_length=line_length,
         actor=actor,
+        notify=notify,
     )
     from convention.search.indexing import index_text
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from convention.conventions.web import with_convention
 from convention.core.templating import current_convention
 from convention.domain.textstructure import BlockKind
-from convention.texts import queries
+from convention.extensions import db
+from convention.jobs.models import JobState
+from convention.texts import export, queries
 from convention.texts.rendering import acronym_pattern, wrap_acronyms
 
 bp = Blueprint("texts", __name__, url_prefix="/texte")
@@ -85,6 +90,24 @@ def chapter(convention, anchor: str):
         BlockKind=BlockKind,
         version_arg=_version_arg(text, version),
     )
+
+
+@bp.post("/pdf")
+@with_convention
+def export_pdf(convention):
+    """Start the PDF export of the shown version (or go to the one already made) and show its job."""
+    text, version = _text_and_version(convention)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=url_for("texts.index", **_version_arg(text, version))))
+    if version is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    job, started = export.start_text_pdf_export(current_user, version)
+    db.session.commit()
+    if not started and job.state == JobState.SUCCEEDED:
+        flash(_("Le PDF de cette version est déjà prêt : le voici."), "info")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/glossaire")

@@ -58,6 +58,23 @@ def test_after_commit_dropped_on_rollback(database, convention):
     assert calls == []
 
 
+def test_after_commit_and_savepoints(database, convention):
+    """A released savepoint runs nothing yet; a rolled-back one drops only what it queued."""
+    calls = []
+    session = database.session
+    session.execute(sa.select(1))
+    after_commit(session, calls.append, "before")
+    with session.begin_nested():
+        after_commit(session, calls.append, "kept")
+    assert calls == []  # the savepoint's release is not the commit
+    with pytest.raises(ValueError), session.begin_nested():
+        after_commit(session, calls.append, "dropped")
+        raise ValueError
+    after_commit(session, calls.append, "after")
+    session.commit()
+    assert calls == ["before", "kept", "after"]
+
+
 def test_naive_datetimes_are_refused(database):
     import datetime as dt
 

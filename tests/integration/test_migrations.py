@@ -119,6 +119,27 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_database):
                 # (b) no drift between the upgraded schema and the models
                 diffs = compare_metadata(context, db.metadata)
             upgraded = set(sa.inspect(engine).get_table_names())
+            # (b') CHECK constraints, which autogenerate does not compare: every value of the
+            # models' enums is accepted by the migrated schema (here: the notification kinds).
+            from convention.notifications.models import NotificationKind
+
+            with engine.begin() as conn:
+                user_id = conn.execute(
+                    sa.text("INSERT INTO users (email, display_name, is_enabled, created_dt) "
+                            "VALUES ('k@exemple.fr', 'K', true, CURRENT_TIMESTAMP) RETURNING id")
+                ).scalar_one()
+                for kind in NotificationKind:
+                    conn.execute(
+                        sa.text("INSERT INTO notification (user_id, kind, subject, body, url, created_dt, "
+                                "email_status, attempts) VALUES (:u, :k, 's', '', '', CURRENT_TIMESTAMP, "
+                                "'skipped', 0)"),
+                        {"u": user_id, "k": kind.value},
+                    )
+                    conn.execute(
+                        sa.text("INSERT INTO notification_preference (user_id, kind, frequency) "
+                                "VALUES (:u, :k, 'never')"),
+                        {"u": user_id, "k": kind.value},
+                    )
 
             # (c) downgrade to base removes every table the migrations created
             downgrade(directory=str(MIGRATIONS), revision="base")

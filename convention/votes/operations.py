@@ -1,0 +1,432 @@
+"""Writing the members' vote: polls, their transitions, the roll, ballots, proclamation.
+
+Every function takes the actor (a ``User``, or None for the scheduler), checks the
+permission again, flushes, writes an audit entry and never commits. Each transition is a
+single UPDATE guarded by the current state: when two processes (two beat schedulers, two
+clicks) run the same transition, the second one changes nothing and gets False.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from convention.core.audit import audit
+from convention.core.db import db, utcnow
+from convention.core.permissions import ensure, is_national_bureau
+from convention.domain.errors import DomainError
+from convention.domain.polls import EDITABLE_STATES, TALLY_STATES, PollState, check_poll_transition
+from convention.jobs.models import Job, JobKind
+from convention.jobs.operations import start_job
+from convention.members.models import Member, Section, User
+from convention.notifications.models import NotificationKind
+from convention.notifications.operations import notify_many
+from convention.votes.models import (
+    Ballot,
+    Participation,
+    Poll,
+    PollOption,
+    RollEntry,
+    hash_receipt_code,
+    new_receipt_code,
+)
+
+DEFAULT_OPTIONS = ("Pour", "Contre")
+DEFAULT_BLANK_LABEL = "Abstention"
+MAX_OPTIONS = 12
+_BN_ONLY = "Seul le Bureau national organise les scrutins."
+
+
+class VoteRefused(DomainError):
+    """A ballot cannot be cast (not on the roll, outside the window, already voted, bad choice)."""
+
+
+class PollError(DomainError):
+    """The poll's data or state refuses the change."""
+
+
+@dataclass
+class PollData:
+    """What the poll form gives (times already converted to aware UTC datetimes)."""
+
+    title: str
+    question: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    roll_cutoff: dt.date
+    description: str = ""
+    text_version_id: int | None = None
+    options: list[str] = field(default_factory=lambda: list(DEFAULT_OPTIONS))
+    blank_label: str = DEFAULT_BLANK_LABEL
+
+
+def poll_url(poll: Poll) -> str:
+    return f"/vote/{poll.id}"
+
+
+def _validate(data: PollData) -> None:
+    if not data.title.strip():
+        raise PollError("Le titre est obligatoire.")
+    if not data.question.strip():
+        raise PollError("La question posée est obligatoire.")
+    if data.opens_at.tzinfo is None or data.closes_at.tzinfo is None:
+        raise ValueError("poll times must be timezone-aware")
+    if data.closes_at <= data.opens_at:
+        raise PollError("La clôture doit suivre l'ouverture.")
+    labels = [label.strip() for label in data.options if label.strip()]
+    if len(labels) < 2:
+        raise PollError("Un scrutin propose au moins deux choix (hors vote blanc).")
+    if len(labels) > MAX_OPTIONS:
+        raise PollError(f"Un scrutin propose au plus {MAX_OPTIONS} choix.")
+    every = [label.casefold() for label in labels] + (
+        [data.blank_label.strip().casefold()] if data.blank_label.strip() else []
+    )
+    if len(set(every)) != len(every):
+        raise PollError("Deux choix portent le même libellé.")
+
+
+def _set_options(poll: Poll, data: PollData) -> None:
+    poll.options.clear()
+    db.session.flush()
+    labels = [label.strip()[:200] for label in data.options if label.strip()]
+    for position, label in enumerate(labels):
+        poll.options.append(PollOption(label=label, position=position, is_blank=False))
+    if data.blank_label.strip():
+        poll.options.append(PollOption(label=data.blank_label.strip()[:200], position=len(labels), is_blank=True))
+
+
+def create_poll(actor: Any, convention: Any, data: PollData) -> Poll:
+    """A draft poll (Bureau national), with its options (by default Pour, Contre and Abstention as blank)."""
+    ensure(is_national_bureau(actor), _BN_ONLY)
+    _validate(data)
+    poll = Poll(
+        convention_id=convention.id,
+        title=data.title.strip(),
+        question=data.question.strip(),
+        description=data.description.strip(),
+        text_version_id=data.text_version_id,
+        opens_at=data.opens_at,
+        closes_at=data.closes_at,
+        roll_cutoff=data.roll_cutoff,
+        created_by_id=actor.id,
+        state=PollState.DRAFT,
+    )
+    db.session.add(poll)
+    _set_options(poll, data)
+    db.session.flush()
+    audit(actor, "poll.create", poll, title=poll.title)
+    return poll
+
+
+def update_poll(actor: Any, poll: Poll, data: PollData) -> Poll:
+    """Change the wording, dates, cutoff or options (Bureau national; only before the opening)."""
+    ensure(poll.can_manage(actor), _BN_ONLY)
+    _lock(poll)
+    if poll.state not in EDITABLE_STATES:
+        raise PollError("Ce scrutin est ouvert ou clos : il ne peut plus être modifié.")
+    _validate(data)
+    poll.title = data.title.strip()
+    poll.question = data.question.strip()
+    poll.description = data.description.strip()
+    poll.text_version_id = data.text_version_id
+    poll.opens_at = data.opens_at
+    poll.closes_at = data.closes_at
+    poll.roll_cutoff = data.roll_cutoff
+    _set_options(poll, data)
+    db.session.flush()
+    audit(actor, "poll.update", poll, title=poll.title)
+    return poll
+
+
+def _lock(poll: Poll) -> None:
+    """Reload the poll's row (locked until the end of the transaction on PostgreSQL)."""
+    db.session.execute(sa.select(Poll.id).where(Poll.id == poll.id).with_for_update())
+    db.session.refresh(poll)
+
+
+def _advance(poll: Poll, target: PollState, sources: set[PollState] | None = None, **values: Any) -> bool:
+    """Move ``poll`` to ``target`` with one UPDATE guarded by its current state.
+
+    Raises IllegalTransition if the poll (as loaded) cannot go there; returns False if another
+    process moved it first (the UPDATE matched no row), True if this call did it.
+    """
+    check_poll_transition(poll.state, target)
+    allowed = sources or {poll.state}
+    result = db.session.execute(
+        sa.update(Poll)
+        .where(Poll.id == poll.id, Poll.state.in_(list(allowed)))
+        .values(state=target, updated_dt=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(poll)
+    return (result.rowcount or 0) == 1
+
+
+def schedule_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> bool:
+    """Draft → scheduled: the poll will open by itself at ``opens_at``."""
+    ensure(poll.can_manage(actor), _BN_ONLY)
+    now = now or utcnow()
+    if poll.closes_at <= now:
+        raise PollError("La date de clôture est déjà passée : modifiez les dates avant de programmer le scrutin.")
+    done = _advance(poll, PollState.SCHEDULED, scheduled_dt=now)
+    if done:
+        audit(actor, "poll.schedule", poll, opens_at=poll.opens_at, closes_at=poll.closes_at)
+    return done
+
+
+def unschedule_poll(actor: Any, poll: Poll) -> bool:
+    """Scheduled → draft: the poll will not open by itself."""
+    ensure(poll.can_manage(actor), _BN_ONLY)
+    done = _advance(poll, PollState.DRAFT, scheduled_dt=None)
+    if done:
+        audit(actor, "poll.unschedule", poll)
+    return done
+
+
+def open_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> bool:
+    """Open the poll: freeze the roll in one INSERT … SELECT, then tell the roll.
+
+    ``actor`` is the Bureau national (« ouvrir maintenant »: the opening time becomes now) or
+    None (the scheduler, once ``opens_at`` has passed).
+    """
+    if actor is not None:
+        ensure(poll.can_manage(actor), _BN_ONLY)
+    now = now or utcnow()
+    if poll.closes_at <= now:
+        raise PollError("La date de clôture est déjà passée : modifiez les dates avant d'ouvrir le scrutin.")
+    if not poll.options:
+        raise PollError("Ce scrutin n'a aucun choix.")
+    values: dict[str, Any] = {"opened_dt": now}
+    if poll.opens_at > now:
+        values["opens_at"] = now
+    if not _advance(poll, PollState.OPEN, **values):
+        return False
+    roll_size = freeze_roll(poll)
+    poll.roll_size = roll_size
+    db.session.flush()
+    audit(actor, "poll.open", poll, roll_size=roll_size, roll_cutoff=poll.roll_cutoff)
+    user_ids = roll_user_ids(poll)
+    notify_many(
+        user_ids,
+        NotificationKind.POLL,
+        f"Le vote est ouvert : {poll.title}"[:300],
+        "Vous êtes inscrit·e sur la liste électorale de ce scrutin. Vous pouvez voter en ligne jusqu'à la "
+        "clôture. Votre vote est secret : seul le fait que vous avez voté est enregistré.",
+        poll_url(poll),
+    )
+    return True
+
+
+def freeze_roll(poll: Poll) -> int:
+    """Write the roll: every member à jour de cotisation on ``roll_cutoff`` (set-based). Returns its size."""
+    db.session.execute(sa.delete(RollEntry).where(RollEntry.poll_id == poll.id))
+    eligible = (
+        sa.select(
+            sa.literal(poll.id, sa.Integer),
+            Member.id,
+            Section.federation_id,
+            Member.section_id,
+        )
+        .join(Section, Section.id == Member.section_id)
+        .where(Member.dues_paid_until.is_not(None), Member.dues_paid_until >= poll.roll_cutoff)
+    )
+    db.session.execute(
+        sa.insert(RollEntry).from_select(
+            [RollEntry.poll_id, RollEntry.member_id, RollEntry.federation_id, RollEntry.section_id], eligible
+        )
+    )
+    return db.session.scalar(sa.select(sa.func.count()).where(RollEntry.poll_id == poll.id)) or 0
+
+
+def roll_user_ids(poll: Poll, *, not_voted_only: bool = False) -> list[int]:
+    """Ids of the enabled accounts of the members on the roll (optionally: who have not voted)."""
+    query = (
+        sa.select(User.id)
+        .join(RollEntry, RollEntry.member_id == User.member_id)
+        .where(RollEntry.poll_id == poll.id, User.is_enabled.is_(True))
+    )
+    if not_voted_only:
+        voted = sa.select(Participation.id).where(
+            Participation.poll_id == poll.id, Participation.member_id == RollEntry.member_id
+        )
+        query = query.where(~voted.exists())
+    return list(db.session.scalars(query))
+
+
+def cast_ballot(user: Any, poll: Poll, option_id: int, now: dt.datetime | None = None) -> str:
+    """Record that ``user``'s member voted and put their anonymous ballot in the box; returns the receipt code.
+
+    Refused (VoteRefused, nothing written) unless the poll is open and within its window, the
+    member is on the roll, the option belongs to the poll and the member has not voted yet.
+    The émargement and the ballot are written together; the unique constraint on
+    (poll, member) is the last guard against a double submission.
+    """
+    member_id = getattr(user, "member_id", None) if getattr(user, "is_authenticated", False) else None
+    if member_id is None:
+        raise VoteRefused("Votre compte n'est rattaché à aucun·e adhérent·e : vous ne pouvez pas voter.")
+    now = now or utcnow()
+    # A shared lock on the poll's row: closing the poll (an UPDATE) waits for the ballots being cast,
+    # and a ballot cast after the close commits sees the poll closed (PostgreSQL; SQLite serialises).
+    state, opens_at, closes_at = db.session.execute(
+        sa.select(Poll.state, Poll.opens_at, Poll.closes_at).where(Poll.id == poll.id).with_for_update(read=True)
+    ).one()
+    if state != PollState.OPEN or not (opens_at <= now < closes_at):
+        raise VoteRefused("Le vote n'est pas ouvert : votre bulletin n'a pas été enregistré.")
+    option = db.session.get(PollOption, option_id) if isinstance(option_id, int) else None
+    if option is None or option.poll_id != poll.id:
+        raise VoteRefused("Ce choix ne fait pas partie du scrutin : votre bulletin n'a pas été enregistré.")
+    entry = db.session.scalar(
+        sa.select(RollEntry).where(RollEntry.poll_id == poll.id, RollEntry.member_id == member_id)
+    )
+    if entry is None:
+        raise VoteRefused(
+            "Vous n'êtes pas inscrit·e sur la liste électorale de ce scrutin (adhérent·es à jour de cotisation "
+            "à la date arrêtée par le Bureau national)."
+        )
+    if has_voted(poll, member_id):
+        raise VoteRefused(_ALREADY_VOTED)
+    code = new_receipt_code()
+    try:
+        with db.session.begin_nested():
+            db.session.add(Participation(poll_id=poll.id, member_id=member_id, voted_dt=now))
+            db.session.flush()
+            db.session.add(
+                Ballot(
+                    poll_id=poll.id,
+                    option_id=option.id,
+                    federation_id=entry.federation_id,
+                    receipt_hash=hash_receipt_code(code),
+                )
+            )
+            db.session.flush()
+    except IntegrityError as error:
+        raise VoteRefused(_ALREADY_VOTED) from error
+    # The audit says that this account voted (as the émargement does), never for what.
+    audit(user, "poll.vote", poll)
+    db.session.flush()
+    return code
+
+
+_ALREADY_VOTED = "Vous avez déjà voté à ce scrutin : votre premier vote reste le seul enregistré."
+
+
+def has_voted(poll: Poll, member_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Participation.id).where(Participation.poll_id == poll.id, Participation.member_id == member_id)
+        )
+        is not None
+    )
+
+
+def close_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> Job | None:
+    """Open → closed, then start the count (a TALLY job). None if another process closed it first.
+
+    ``actor`` is the Bureau national (« clore maintenant »: the closing time becomes now) or None
+    (the scheduler, once ``closes_at`` has passed).
+    """
+    if actor is not None:
+        ensure(poll.can_manage(actor), _BN_ONLY)
+    now = now or utcnow()
+    values: dict[str, Any] = {"closed_dt": now}
+    if poll.closes_at > now:
+        values["closes_at"] = max(now, poll.opens_at + dt.timedelta(seconds=1))
+    if not _advance(poll, PollState.CLOSED, **values):
+        return None
+    audit(actor, "poll.close", poll)
+    notify_many(
+        roll_user_ids(poll),
+        NotificationKind.POLL,
+        f"Scrutin clos : {poll.title}"[:300],
+        "Le vote est clos. Le dépouillement est en cours ; les résultats seront proclamés par le Bureau national.",
+        poll_url(poll),
+    )
+    return _start_tally(actor, poll)
+
+
+def _start_tally(actor: Any, poll: Poll) -> Job:
+    job = start_job(actor, JobKind.TALLY, {"poll_id": poll.id}, obj=poll)
+    db.session.execute(
+        sa.update(Poll)
+        .where(Poll.id == poll.id)
+        .values(tally_job_id=job.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(poll)
+    return job
+
+
+def relaunch_tally(actor: Any, poll: Poll) -> Job:
+    """Count again (Bureau national): after a failed count, or to check; the results are replaced."""
+    ensure(poll.can_manage(actor), _BN_ONLY)
+    _lock(poll)
+    if poll.state not in TALLY_STATES:
+        raise PollError("Le dépouillement n'est possible qu'une fois le scrutin clos et avant la proclamation.")
+    audit(actor, "poll.relaunch_tally", poll)
+    return _start_tally(actor, poll)
+
+
+def mark_tallied(poll: Poll, now: dt.datetime | None = None) -> bool:
+    """Closed → tallied (the count's last step); a recount of a tallied poll only updates the time."""
+    now = now or utcnow()
+    if poll.state == PollState.TALLIED:
+        result = db.session.execute(
+            sa.update(Poll)
+            .where(Poll.id == poll.id, Poll.state == PollState.TALLIED)
+            .values(tallied_dt=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(poll)
+        return (result.rowcount or 0) == 1
+    done = _advance(poll, PollState.TALLIED, tallied_dt=now)
+    if done:
+        audit(None, "poll.tallied", poll)
+    return done
+
+
+def proclaim(actor: Any, poll: Poll, now: dt.datetime | None = None) -> bool:
+    """Tallied → proclaimed (Bureau national): the results become public; the roll is told."""
+    ensure(poll.can_manage(actor), _BN_ONLY)
+    now = now or utcnow()
+    if not _advance(poll, PollState.PROCLAIMED, proclaimed_dt=now):
+        return False
+    audit(actor, "poll.proclaim", poll)
+    notify_many(
+        roll_user_ids(poll),
+        NotificationKind.POLL,
+        f"Résultats proclamés : {poll.title}"[:300],
+        "Le Bureau national a proclamé les résultats du scrutin : national et par fédération.",
+        poll_url(poll),
+    )
+    return True
+
+
+def send_reminder(poll: Poll, now: dt.datetime | None = None) -> int | None:
+    """Remind the members of the roll who have not voted (once per poll). None if already sent.
+
+    The message says only that they have not voted yet; ``reminder_sent_dt`` is set by a
+    guarded UPDATE so that two schedulers never send it twice.
+    """
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(Poll)
+        .where(Poll.id == poll.id, Poll.state == PollState.OPEN, Poll.reminder_sent_dt.is_(None))
+        .values(reminder_sent_dt=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(poll)
+    if (result.rowcount or 0) != 1:
+        return None
+    count = notify_many(
+        roll_user_ids(poll, not_voted_only=True),
+        NotificationKind.POLL,
+        f"Rappel : {poll.title}"[:300],
+        "Vous n'avez pas encore voté. Le vote se clôt dans moins de 24 heures.",
+        poll_url(poll),
+    )
+    audit(None, "poll.reminder", poll, sent=count)
+    return count

@@ -1,0 +1,338 @@
+"""The members' vote (« /vote »): polls, the ballot with its confirmation, receipts, the Bureau national's controls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from convention.conventions.web import with_convention
+from convention.core.db import utcnow
+from convention.core.markdown import render_markdown
+from convention.core.permissions import is_national_bureau, require
+from convention.domain.errors import DomainError, IllegalTransition
+from convention.domain.phases import PhaseKind
+from convention.domain.polls import PollState
+from convention.extensions import db, limiter
+from convention.votes import operations, queries
+from convention.votes.forms import PARIS, ActionForm, BallotForm, PollForm, ReceiptForm
+from convention.votes.models import Poll
+
+bp = Blueprint("votes", __name__, url_prefix="/vote")
+
+# Bureau national actions: URL name → (label, states where offered, confirmation text).
+ACTIONS: dict[str, tuple[str, frozenset[PollState], str]] = {
+    "programmer": (
+        "Programmer le scrutin",
+        frozenset({PollState.DRAFT}),
+        "Le scrutin s'ouvrira de lui-même à la date prévue, et la liste électorale sera alors figée.",
+    ),
+    "deprogrammer": (
+        "Annuler la programmation",
+        frozenset({PollState.SCHEDULED}),
+        "Le scrutin redevient un brouillon et ne s'ouvrira pas de lui-même.",
+    ),
+    "ouvrir": (
+        "Ouvrir le vote maintenant",
+        frozenset({PollState.DRAFT, PollState.SCHEDULED}),
+        "La liste électorale est figée et les adhérent·es inscrit·es sont prévenu·es. Le scrutin ne pourra plus "
+        "être modifié.",
+    ),
+    "clore": (
+        "Clore le vote maintenant",
+        frozenset({PollState.OPEN}),
+        "Plus aucun bulletin ne sera accepté et le dépouillement commence aussitôt. Cette action est définitive.",
+    ),
+    "depouiller": (
+        "Relancer le dépouillement",
+        frozenset({PollState.CLOSED, PollState.TALLIED}),
+        "Les bulletins sont comptés de nouveau ; les résultats précédents sont remplacés.",
+    ),
+    "proclamer": (
+        "Proclamer les résultats",
+        frozenset({PollState.TALLIED}),
+        "Les résultats deviennent publics et les adhérent·es inscrit·es sont prévenu·es. Cette action est définitive.",
+    ),
+}
+
+
+def _load(convention, poll_id: int) -> Poll:
+    poll = queries.get_poll(convention.id, poll_id)
+    if poll is None or not poll.can_view(current_user):
+        abort(404)
+    return poll
+
+
+def _member_id() -> int | None:
+    return getattr(current_user, "member_id", None) if current_user.is_authenticated else None
+
+
+@bp.get("/")
+@with_convention
+def index(convention):
+    manager = is_national_bureau(current_user)
+    return render_template(
+        "votes/index.html",
+        polls=queries.list_polls(convention.id, include_drafts=manager),
+        can_create=manager,
+        now=utcnow(),
+    )
+
+
+@bp.get("/<int:poll_id>")
+@with_convention
+def show(convention, poll_id: int):
+    poll = _load(convention, poll_id)
+    return _render_poll(poll)
+
+
+def _render_poll(poll: Poll, ballot_form: BallotForm | None = None):
+    now = utcnow()
+    member_id = _member_id()
+    participation = queries.get_participation(poll.id, member_id)
+    on_roll = queries.is_on_roll(poll.id, member_id)
+    can_vote = poll.accepts_ballots(now) and on_roll and participation is None
+    if ballot_form is None:
+        ballot_form = BallotForm(formdata=None)
+    ballot_form.set_options(poll.options)
+    manager = poll.can_manage(current_user)
+    results = queries.get_results(poll) if poll.can_see_results(current_user) else None
+    labels = {o.id: o.label for o in poll.options}
+    return render_template(
+        "votes/poll.html",
+        poll=poll,
+        now=now,
+        description_html=render_markdown(poll.description),
+        participation=participation,
+        on_roll=on_roll,
+        can_vote=can_vote,
+        ballot_form=ballot_form,
+        manager=manager,
+        actions=[(name, label, text) for name, (label, states, text) in ACTIONS.items() if poll.state in states]
+        if manager
+        else [],
+        action_form=ActionForm(formdata=None),
+        voters=queries.count_voters(poll.id) if manager and poll.state != PollState.DRAFT else None,
+        results=results,
+        labels=labels,
+        chart_rows=results.option_rows(labels) if results else [],
+    )
+
+
+@bp.post("/<int:poll_id>/bulletin")
+@login_required
+@with_convention
+def ballot(convention, poll_id: int):
+    """Two steps: the choice, then « Votre vote est définitif » with the confirmation; then the receipt."""
+    poll = _load(convention, poll_id)
+    form = BallotForm()
+    form.set_options(poll.options)
+    if not form.validate_on_submit():
+        if form.option.errors:
+            flash(_("Choisissez une des réponses proposées : aucun bulletin n'a été enregistré."), "warning")
+        else:
+            flash(_("Le formulaire a expiré : rechargez la page. Aucun bulletin n'a été enregistré."), "warning")
+        return redirect(url_for(".show", poll_id=poll.id))
+    option = next(o for o in poll.options if o.id == form.option.data)
+    if form.confirmed.data != "1":
+        refusal = _refusal(poll)
+        if refusal:
+            flash(refusal, "warning")
+            return redirect(url_for(".show", poll_id=poll.id))
+        form.confirmed.data = "1"
+        response = make_response(render_template("votes/confirm.html", poll=poll, option=option, form=form))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    try:
+        code = operations.cast_ballot(current_user, poll, option.id)
+    except operations.VoteRefused as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(url_for(".show", poll_id=poll.id))
+    db.session.commit()
+    # The receipt is shown in this response only: it is stored nowhere but as a hash.
+    response = make_response(render_template("votes/receipt.html", poll=poll, code=code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refusal(poll: Poll) -> str | None:
+    """Why the current user cannot vote (checked before the confirmation step; the operation checks again)."""
+    member_id = _member_id()
+    if member_id is None:
+        return _("Votre compte n'est rattaché à aucun·e adhérent·e : vous ne pouvez pas voter.")
+    if not poll.accepts_ballots(utcnow()):
+        return _("Le vote n'est pas ouvert : aucun bulletin n'a été enregistré.")
+    if not queries.is_on_roll(poll.id, member_id):
+        return _("Vous n'êtes pas inscrit·e sur la liste électorale de ce scrutin.")
+    if queries.get_participation(poll.id, member_id) is not None:
+        return _("Vous avez déjà voté à ce scrutin : votre premier vote reste le seul enregistré.")
+    return None
+
+
+@bp.route("/<int:poll_id>/verifier", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@with_convention
+def verify(convention, poll_id: int):
+    poll = _load(convention, poll_id)
+    form = ReceiptForm()
+    found = None
+    if poll.is_sealed and form.validate_on_submit():
+        found = queries.ballot_exists(poll.id, form.code.data or "")
+    response = make_response(render_template("votes/verify.html", poll=poll, form=form, found=found))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the Bureau national ------------------------------------------------------------------
+
+
+def _phase_window(convention) -> tuple[dt.date | None, dt.date | None]:
+    phase = convention.phase(PhaseKind.MEMBERS_VOTE)
+    if phase is None:
+        return None, None
+    return phase.starts_on, phase.ends_on or phase.starts_on
+
+
+def _poll_form(poll: Poll | None, convention) -> PollForm:
+    form = PollForm()
+    form.set_text_versions(queries.list_text_version_choices())
+    if request.method == "GET":
+        if poll is None:
+            starts_on, ends_on = _phase_window(convention)
+            form.opens_on.data = starts_on
+            form.opens_time.data = dt.time(8, 0)
+            form.closes_on.data = ends_on
+            form.closes_time.data = dt.time(20, 0)
+            form.roll_cutoff.data = starts_on
+            form.options.data = "\n".join(operations.DEFAULT_OPTIONS)
+            form.blank_label.data = operations.DEFAULT_BLANK_LABEL
+            form.text_version.data = 0
+        else:
+            opens, closes = poll.opens_at.astimezone(PARIS), poll.closes_at.astimezone(PARIS)
+            form.title.data = poll.title
+            form.question.data = poll.question
+            form.description.data = poll.description
+            form.text_version.data = poll.text_version_id or 0
+            form.opens_on.data, form.opens_time.data = opens.date(), opens.time().replace(second=0, microsecond=0)
+            form.closes_on.data, form.closes_time.data = closes.date(), closes.time().replace(second=0, microsecond=0)
+            form.roll_cutoff.data = poll.roll_cutoff
+            form.options.data = "\n".join(o.label for o in poll.options if not o.is_blank)
+            form.blank_label.data = next((o.label for o in poll.options if o.is_blank), "")
+    return form
+
+
+def _poll_data(form: PollForm) -> operations.PollData:
+    return operations.PollData(
+        title=form.title.data or "",
+        question=form.question.data or "",
+        description=form.description.data or "",
+        text_version_id=form.text_version.data or None,
+        opens_at=form.opens_at(),
+        closes_at=form.closes_at(),
+        roll_cutoff=form.roll_cutoff.data,
+        options=form.option_labels(),
+        blank_label=form.blank_label.data or "",
+    )
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@login_required
+@with_convention
+def create(convention):
+    require(is_national_bureau(current_user))
+    form = _poll_form(None, convention)
+    if form.validate_on_submit():
+        try:
+            poll = operations.create_poll(current_user, convention, _poll_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            form.title.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Le scrutin est enregistré comme brouillon. Programmez-le quand il est prêt."), "success")
+            return redirect(url_for(".show", poll_id=poll.id))
+    return render_template("votes/edit.html", form=form, poll=None)
+
+
+@bp.route("/<int:poll_id>/modifier", methods=["GET", "POST"])
+@login_required
+@with_convention
+def edit(convention, poll_id: int):
+    poll = _load(convention, poll_id)
+    require(poll.can_manage(current_user))
+    if not poll.is_editable:
+        flash(_("Ce scrutin est ouvert ou clos : il ne peut plus être modifié."), "warning")
+        return redirect(url_for(".show", poll_id=poll.id))
+    form = _poll_form(poll, convention)
+    if form.validate_on_submit():
+        try:
+            operations.update_poll(current_user, poll, _poll_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            form.title.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Le scrutin est modifié."), "success")
+            return redirect(url_for(".show", poll_id=poll.id))
+    return render_template("votes/edit.html", form=form, poll=poll)
+
+
+@bp.post("/<int:poll_id>/gestion/<action>")
+@login_required
+@with_convention
+def manage(convention, poll_id: int, action: str):
+    poll = _load(convention, poll_id)
+    require(poll.can_manage(current_user))
+    if action not in ACTIONS:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("Cochez la case de confirmation pour « %(action)s ».", action=_(ACTIONS[action][0])), "warning")
+        return redirect(url_for(".show", poll_id=poll.id))
+    job = None
+    try:
+        if action == "programmer":
+            done = operations.schedule_poll(current_user, poll)
+        elif action == "deprogrammer":
+            done = operations.unschedule_poll(current_user, poll)
+        elif action == "ouvrir":
+            done = operations.open_poll(current_user, poll)
+        elif action == "clore":
+            job = operations.close_poll(current_user, poll)
+            done = job is not None
+        elif action == "depouiller":
+            job = operations.relaunch_tally(current_user, poll)
+            done = True
+        else:
+            done = operations.proclaim(current_user, poll)
+    except IllegalTransition:
+        db.session.rollback()
+        flash(_("Cette action n'est pas possible dans l'état actuel du scrutin : rien n'a été fait."), "warning")
+        return redirect(url_for(".show", poll_id=poll_id))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(url_for(".show", poll_id=poll_id))
+    if not done:
+        db.session.rollback()
+        flash(_("Le scrutin a déjà changé d'état : rien n'a été fait."), "info")
+        return redirect(url_for(".show", poll_id=poll.id))
+    job_id = job.id if job is not None else None
+    db.session.commit()
+    flash(_(_DONE[action]), "success")
+    if job_id is not None:
+        return redirect(url_for("jobs.show", job_id=job_id))
+    return redirect(url_for(".show", poll_id=poll_id))
+
+
+_DONE = {
+    "programmer": "Le scrutin est programmé.",
+    "deprogrammer": "La programmation est annulée : le scrutin est de nouveau un brouillon.",
+    "ouvrir": "Le vote est ouvert : la liste électorale est figée et les inscrit·es sont prévenu·es.",
+    "clore": "Le vote est clos : le dépouillement est lancé.",
+    "depouiller": "Le dépouillement est relancé.",
+    "proclamer": "Les résultats sont proclamés.",
+}
