@@ -28,6 +28,11 @@ def seed_command(demo: bool, members: int) -> None:
 
         link_units(report.convention)
     db.session.commit()
+    if demo:
+        from seed.demo_vote import seed_demo_vote
+
+        for line in seed_demo_vote(report.convention).lines():
+            click.echo(line)
 
 
 @click.command("demo-accounts")

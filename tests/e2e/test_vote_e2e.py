@@ -1,0 +1,110 @@
+"""A member votes in a real browser, on a phone: choice, confirmation, receipt, once only, then checks it.
+
+The poll is opened on the seeded convention through the operations (roll frozen); the test drives
+the pages as the demo member would, then closes the poll (the count runs inline) and checks the
+receipt on « Vérifier mon bulletin ».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from convention.core.db import utcnow
+from convention.extensions import db
+from convention.votes import operations
+from convention.votes.models import Ballot, Participation, Poll
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_jobs_e2e import _log_in, _phone_page
+
+pytestmark = pytest.mark.e2e
+
+MILITANT, BUREAU = "demo.militant@exemple.fr", "demo.bn@exemple.fr"
+
+
+def _user(email):
+    from convention.members.models import User
+
+    return db.session.scalars(sa.select(User).where(User.email == email)).one()
+
+
+@pytest.fixture()
+def open_poll(seeded, app):
+    from convention.conventions.models import Convention
+
+    with app.app_context():
+        convention = db.session.scalars(sa.select(Convention)).first()
+        now = utcnow()
+        poll = operations.create_poll(
+            _user(BUREAU),
+            convention,
+            operations.PollData(
+                title="Adoption du texte (essai)",
+                question="Approuvez-vous le texte de la convention ?",
+                opens_at=now - dt.timedelta(hours=1),
+                closes_at=now + dt.timedelta(days=1),
+                roll_cutoff=dt.date.today(),
+            ),
+        )
+        operations.schedule_poll(_user(BUREAU), poll, now=now - dt.timedelta(days=1))
+        assert operations.open_poll(None, poll, now=now - dt.timedelta(minutes=5))
+        db.session.commit()
+        poll_id = poll.id
+        db.session.remove()
+    yield poll_id
+    with app.app_context():
+        db.session.execute(sa.delete(Poll).where(Poll.id == poll_id))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_member_votes_once_and_finds_their_ballot_after_the_close(app, live_url, browser, open_poll):
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    context, page = _phone_page(browser, errors)
+    try:
+        _log_in(page, live_url, MILITANT)
+        page.get_by_role("navigation", name="Navigation principale").get_by_role("button", name="Menu").click()
+        page.get_by_role("link", name="Vote", exact=True).click()
+        page.get_by_role("link", name="Adoption du texte (essai)").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Adoption du texte (essai)")
+
+        # Choose, then confirm on a second page that says the vote is final.
+        page.get_by_label("Pour").check()
+        page.get_by_role("button", name="Continuer").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirmer mon vote")
+        expect(page.get_by_text("Votre vote est définitif.")).to_be_visible()
+        expect(page.locator("strong", has_text="Pour")).to_be_visible()
+        screenshot(page, "vote-confirm-390")
+        page.get_by_role("button", name="Je confirme mon vote").click()
+
+        # The receipt: shown once.
+        code = page.locator("text=/^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/").first.inner_text().strip()
+        assert re.fullmatch(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){3}", code)
+        assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        screenshot(page, "vote-receipt-390")
+
+        # Back on the poll: voted, without what, and no ballot form any more.
+        page.goto(f"{live_url}/vote/{open_poll}")
+        expect(page.get_by_text(re.compile(r"Vous avez voté le"))).to_be_visible()
+        expect(page.get_by_role("button", name="Continuer")).to_have_count(0)
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Participation)) == 1
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
+            # The Bureau national closes the vote; the count runs (inline here).
+            operations.close_poll(_user(BUREAU), db.session.get(Poll, open_poll))
+            db.session.commit()
+            db.session.remove()
+
+        page.goto(f"{live_url}/vote/{open_poll}/verifier")
+        page.get_by_label(re.compile("code", re.I)).fill(code.lower().replace("-", " "))
+        page.get_by_role("button", name="Vérifier").click()
+        expect(page.get_by_text(re.compile("bien dans l'urne|a bien été compté|trouvé", re.I)).first).to_be_visible()
+        screenshot(page, "vote-verified-390")
+        assert errors == [], "\n".join(errors)
+    finally:
+        context.close()
