@@ -127,6 +127,9 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     import importlib
 
+    from convention.core.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule is added
     for module_name in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -23,6 +22,7 @@ from convention.auth import operations
 from convention.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, NewPasswordForm
 from convention.core.errors import render_error
 from convention.core.permissions import PermissionDenied
+from convention.core.security import safe_next_url
 from convention.domain.errors import DomainError
 from convention.extensions import db, limiter
 from convention.members.models import TokenPurpose
@@ -48,18 +48,6 @@ def home_url() -> str:
         return url_for("conventions.home")
     except BuildError:
         return request.script_root + "/"
-
-
-def safe_next_url(target: str | None) -> str | None:
-    """``target`` if it is a relative path on this site, else None (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 @bp.route("/connexion", methods=["GET", "POST"])

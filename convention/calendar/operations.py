@@ -23,7 +23,7 @@ from convention.calendar.models import (
     RegistrationStatus,
 )
 from convention.core.audit import audit
-from convention.core.db import db, utcnow
+from convention.core.db import db, savepoint, utcnow
 from convention.core.permissions import ensure
 from convention.domain.errors import DomainError
 from convention.groups.models import Person, WorkingGroup
@@ -333,7 +333,7 @@ def register_for_event(
             event_id=event.id, user_id=actor.id, status=status, position=position, created_dt=now
         )
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(registration)
         except IntegrityError:
             # A second submission of the same form won the race: one registration only.

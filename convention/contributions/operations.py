@@ -26,7 +26,7 @@ from convention.contributions.models import (
 )
 from convention.core.after_commit import after_commit
 from convention.core.audit import audit
-from convention.core.db import db, utcnow
+from convention.core.db import db, savepoint, utcnow
 from convention.core.permissions import ensure
 from convention.domain.errors import DomainError
 from convention.domain.lifecycle import (
@@ -103,7 +103,7 @@ def _insert_numbered(contribution: Contribution, convention_id: int) -> None:
     for _ in range(NUMBERING_ATTEMPTS):
         contribution.number = _next_number(convention_id)
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(contribution)
                 db.session.flush()
             return

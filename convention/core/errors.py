@@ -92,5 +92,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def unexpected_error(error: InternalServerError):
-        # Reached for unhandled exceptions once Flask has logged them (not in testing).
+        # Reached for unhandled exceptions once Flask has logged them (not in testing). The
+        # failed unit of work is rolled back first: the error page may query the database.
+        from convention.core.db import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # the database itself may be what failed
+            pass
         return render_error(500)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from convention.core.audit import audit
-from convention.core.db import db, utcnow
+from convention.core.db import db, savepoint, utcnow
 from convention.core.permissions import ensure
 from convention.groups.models import GroupFollow, WorkingGroup
 
@@ -33,7 +33,7 @@ def follow_group(actor: Any, group: WorkingGroup) -> bool:
     if _follow_of(actor, group) is not None:
         return False
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(GroupFollow(user_id=actor.id, working_group_id=group.id))
     except IntegrityError:  # the same form submitted twice at once: one follow only
         return False

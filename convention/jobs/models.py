@@ -87,12 +87,14 @@ class Job(Model):
         return JOB_STATE_LABELS[self.state]
 
     def can_view(self, user: Any) -> bool:
-        """The one who started it, and the Bureau national (any member for a text export: the text is public)."""
+        """The Bureau national (any member for a text export: the text is public)."""
         if not getattr(user, "is_authenticated", False):
             return False
         if self.kind == JobKind.TEXT_PDF:
             return True
-        return user.id == self.created_by_id or user.is_national_bureau
+        # The member file and the count are the Bureau national's: one who has left it no
+        # longer sees even the jobs they started (the error details quote the file's lines).
+        return user.is_national_bureau
 
     def status(self) -> dict[str, Any]:
         """The JSON the job page polls."""

@@ -12,10 +12,11 @@ from convention.jobs.models import Job, JobKind, JobState
 
 
 def list_started_by(user: Any, limit: int = 50) -> Sequence[Job]:
-    """The jobs ``user`` started, most recent first."""
-    return db.session.scalars(
+    """The jobs ``user`` started and may still see, most recent first."""
+    jobs = db.session.scalars(
         sa.select(Job).where(Job.created_by_id == user.id).order_by(Job.id.desc()).limit(limit)
     ).all()
+    return [job for job in jobs if job.can_view(user)]
 
 
 def list_recent(kind: JobKind, limit: int = 5) -> Sequence[Job]:

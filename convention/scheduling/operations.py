@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from convention.core.db import db, utcnow
+from convention.core.db import db, savepoint, utcnow
 from convention.scheduling.models import ScheduledOccurrence
 
 logger = logging.getLogger(__name__)
@@ -26,26 +26,10 @@ def claim_occurrence(
     and the next tick tries again. Flushes, never commits.
     """
     session = session if session is not None else db.session
-    _begin_sqlite_transaction(session)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(ScheduledOccurrence(name=name, key=key, fired_dt=now or utcnow()))
     except IntegrityError:
         logger.debug("occurrence %s %s already fired", name, key)
         return False
     return True
-
-
-def _begin_sqlite_transaction(session: Session) -> None:
-    """Make sure SQLite is inside a real transaction before the SAVEPOINT.
-
-    pysqlite (Python 3.11) opens its transaction only before an INSERT/UPDATE/DELETE: a
-    SAVEPOINT issued first would start one of its own, and its RELEASE would commit the
-    claim at once, apart from the work it guards. PostgreSQL needs nothing.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    if dbapi_connection is not None and not dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")

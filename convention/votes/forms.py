@@ -29,6 +29,12 @@ def local_dt(day: dt.date, time: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=PARIS).astimezone(dt.UTC)
 
 
+def plausible_date(form: FlaskForm, field: DateField) -> None:
+    """Refuse years no convention is held in (0001 would overflow the time zone conversion)."""
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Indiquez une date entre 2000 et 2100."))
+
+
 class PollForm(FlaskForm):
     title = StringField(
         _l("Titre du scrutin"),
@@ -46,17 +52,21 @@ class PollForm(FlaskForm):
         render_kw={"rows": 6},
     )
     text_version = SelectField(_l("Version du texte soumise au vote"), coerce=int, choices=[], validate_choice=True)
-    opens_on = DateField(_l("Jour d'ouverture"), validators=[InputRequired(_l("Indiquez le jour d'ouverture."))])
+    opens_on = DateField(
+        _l("Jour d'ouverture"), validators=[InputRequired(_l("Indiquez le jour d'ouverture.")), plausible_date]
+    )
     opens_time = TimeField(
         _l("Heure d'ouverture (heure de Paris)"), validators=[InputRequired(_l("Indiquez l'heure d'ouverture."))]
     )
-    closes_on = DateField(_l("Jour de clôture"), validators=[InputRequired(_l("Indiquez le jour de clôture."))])
+    closes_on = DateField(
+        _l("Jour de clôture"), validators=[InputRequired(_l("Indiquez le jour de clôture.")), plausible_date]
+    )
     closes_time = TimeField(
         _l("Heure de clôture (heure de Paris)"), validators=[InputRequired(_l("Indiquez l'heure de clôture."))]
     )
     roll_cutoff = DateField(
         _l("Date d'arrêt de la liste électorale"),
-        validators=[InputRequired(_l("Indiquez la date d'arrêt de la liste électorale."))],
+        validators=[InputRequired(_l("Indiquez la date d'arrêt de la liste électorale.")), plausible_date],
         description=_l(
             "Votent les adhérent·es à jour de cotisation à cette date. La liste est figée à l'ouverture du scrutin."
         ),
@@ -82,6 +92,8 @@ class PollForm(FlaskForm):
 
     def validate_closes_time(self, field: TimeField) -> None:
         if None in (self.opens_on.data, self.opens_time.data, self.closes_on.data, field.data):
+            return
+        if self.opens_on.errors or self.closes_on.errors:
             return
         if self.closes_at() <= self.opens_at():
             raise ValidationError(_l("La clôture doit suivre l'ouverture."))

@@ -9,6 +9,7 @@ clicks) run the same transition, the second one changes nothing and gets False.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from convention.core.audit import audit
-from convention.core.db import db, utcnow
+from convention.core.db import db, savepoint, utcnow
 from convention.core.permissions import ensure, is_national_bureau
 from convention.domain.errors import DomainError
 from convention.domain.polls import EDITABLE_STATES, TALLY_STATES, PollState, check_poll_transition
@@ -291,7 +292,7 @@ def cast_ballot(user: Any, poll: Poll, option_id: int, now: dt.datetime | None =
         raise VoteRefused(_ALREADY_VOTED)
     code = new_receipt_code()
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(Participation(poll_id=poll.id, member_id=member_id, voted_dt=now))
             db.session.flush()
             db.session.add(
@@ -337,6 +338,7 @@ def close_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> Job | 
         values["closes_at"] = max(now, poll.opens_at + dt.timedelta(seconds=1))
     if not _advance(poll, PollState.CLOSED, **values):
         return None
+    shuffle_ballot_box(poll)
     audit(actor, "poll.close", poll)
     notify_many(
         roll_user_ids(poll),
@@ -346,6 +348,34 @@ def close_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> Job | 
         poll_url(poll),
     )
     return _start_tally(actor, poll)
+
+
+BOX_CHUNK = 5000
+
+
+def shuffle_ballot_box(poll: Poll) -> int:
+    """Rewrite the poll's ballots in a random order, in the closing transaction; returns how many.
+
+    While the vote is open each ballot is written in its voter's transaction, so the database
+    could tie it to the émargement: on PostgreSQL by the hidden ``xmin`` (the id of the
+    writing transaction) and by the physical order of the rows, which a dump keeps. Rewritten
+    together at the close, every ballot carries the same transaction id and a random position.
+    (The old row versions stay on disk until PostgreSQL vacuums the table; see the README.)
+    """
+    rows = [
+        {"id": row.id, "poll_id": poll.id, "option_id": row.option_id, "federation_id": row.federation_id,
+         "receipt_hash": row.receipt_hash}
+        for row in db.session.execute(
+            sa.select(Ballot.id, Ballot.option_id, Ballot.federation_id, Ballot.receipt_hash).where(
+                Ballot.poll_id == poll.id
+            )
+        )
+    ]  # fmt: skip
+    random.SystemRandom().shuffle(rows)
+    db.session.execute(sa.delete(Ballot).where(Ballot.poll_id == poll.id))
+    for start in range(0, len(rows), BOX_CHUNK):
+        db.session.execute(sa.insert(Ballot), rows[start : start + BOX_CHUNK])
+    return len(rows)
 
 
 def _start_tally(actor: Any, poll: Poll) -> Job:
@@ -366,6 +396,8 @@ def relaunch_tally(actor: Any, poll: Poll) -> Job:
     _lock(poll)
     if poll.state not in TALLY_STATES:
         raise PollError("Le dépouillement n'est possible qu'une fois le scrutin clos et avant la proclamation.")
+    if poll.tally_job is not None and not poll.tally_job.is_finished:
+        raise PollError("Un dépouillement est déjà en cours : attendez qu'il se termine avant d'en relancer un.")
     audit(actor, "poll.relaunch_tally", poll)
     return _start_tally(actor, poll)
 

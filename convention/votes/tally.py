@@ -94,7 +94,13 @@ def run_tally(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobFailed("La somme des résultats par fédération ne correspond pas au nombre de bulletins.")
     registered_total = _count(sa.select(sa.func.count()).select_from(RollEntry).where(RollEntry.poll_id == poll.id))
 
-    # Replace the results and mark the poll tallied in one unit of work.
+    # Replace the results and mark the poll tallied in one unit of work, the poll's row locked
+    # (a proclamation or another count waits for it, then sees what this one did).
+    state = db.session.scalar(sa.select(Poll.state).where(Poll.id == poll.id).with_for_update())
+    if state not in TALLY_STATES:
+        raise JobFailed(
+            "Les résultats ont été proclamés pendant ce dépouillement : ils ne sont pas remplacés.",
+        )
     db.session.execute(sa.delete(PollResult).where(PollResult.poll_id == poll.id))
     db.session.execute(sa.delete(PollTurnout).where(PollTurnout.poll_id == poll.id))
     rows = [

@@ -83,6 +83,9 @@ def test_follow_and_unfollow_from_the_group_page_and_the_preferences(client, wor
     assert (entry.actor_id, entry.object_id) == (militant.id, world.group2.id)
 
     # Only a path on this site is followed after the POST.
+    for target in ("/\t/evil.example.org/x", "/\n/evil.example.org/x", "https://evil.example.org/"):
+        response = client.post("/groupes/1/suivre", data={"next": target})
+        assert response.status_code == 302 and response.headers["Location"] == "/groupes/1"
     response = client.post("/groupes/1/ne-plus-suivre", data={"next": "//evil.example.org/"})
     assert response.headers["Location"] == "/groupes/1"
     assert follows(militant) == []

@@ -13,7 +13,7 @@ from convention.domain.textimport import parse_document
 from convention.extensions import db
 from convention.jobs import operations as job_operations
 from convention.jobs.models import Job, JobFileRole, JobKind, JobState
-from convention.members.models import Member
+from convention.members.models import Member, RoleAssignment
 from convention.texts.operations import import_text_version
 from tests.auth_fixtures import login, make_convention, make_federation, make_member, make_section, make_user, page_text
 
@@ -95,19 +95,19 @@ def job_id_from(response) -> int:
 # --- A job's page ---------------------------------------------------------------------------------
 
 
-def test_the_job_page_is_its_owners_and_the_bureau_nationals(client, people):
-    job = add_job(people["militant"], progress=40, step="Vérification des lignes…")
+def test_a_member_import_job_is_the_bureau_nationals_only(client, people):
+    job = add_job(people["bn"], progress=40, step="Vérification des lignes…")
     for path in (f"/travaux/{job.id}", f"/travaux/{job.id}/etat", f"/travaux/{job.id}/fichier"):
         response = client.get(path)
         assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"], path
 
-    login(client, "autre@exemple.fr")
+    login(client, "militant@exemple.fr")
     for path in (f"/travaux/{job.id}", f"/travaux/{job.id}/etat", f"/travaux/{job.id}/fichier"):
-        assert client.get(path).status_code == 404, path  # someone else's job does not exist for them
+        assert client.get(path).status_code == 404, path  # the Bureau national's job does not exist for them
     assert client.get("/travaux/987654").status_code == 404
 
     client.post("/compte/deconnexion")
-    login(client, "militant@exemple.fr")
+    login(client, "bn@exemple.fr")
     response = client.get(f"/travaux/{job.id}")
     page = page_text(response)
     assert response.status_code == 200
@@ -116,14 +116,16 @@ def test_the_job_page_is_its_owners_and_the_bureau_nationals(client, people):
     assert 'aria-valuenow="40"' in page and "job-w-40" in page
     assert "js/job-progress.js" in page  # polled while unfinished
 
-    client.post("/compte/deconnexion")
-    login(client, "bn@exemple.fr")
-    assert client.get(f"/travaux/{job.id}").status_code == 200
+    # Who leaves the Bureau national no longer sees it, not even a job they started.
+    db.session.execute(sa.delete(RoleAssignment).where(RoleAssignment.user_id == people["bn"].id))
+    db.session.commit()
+    assert client.get(f"/travaux/{job.id}").status_code == 404
+    assert f'href="/travaux/{job.id}"' not in page_text(client.get("/travaux/"))
 
 
 def test_the_state_is_json_and_never_cached(client, people):
-    job = add_job(people["militant"], state=JobState.RUNNING, progress=65, step="Écriture des adhérents…")
-    login(client, "militant@exemple.fr")
+    job = add_job(people["bn"], state=JobState.RUNNING, progress=65, step="Écriture des adhérents…")
+    login(client, "bn@exemple.fr")
     response = client.get(f"/travaux/{job.id}/etat")
     assert response.status_code == 200 and response.is_json
     assert response.headers["Cache-Control"] == "no-store"
@@ -140,9 +142,9 @@ def test_the_state_is_json_and_never_cached(client, people):
 
 
 def test_my_jobs_lists_mine_only_and_is_linked_from_my_account(client, people):
-    mine = add_job(people["militant"], params={"filename": "mon-fichier.csv"})
+    mine = add_job(people["bn"], params={"filename": "mon-fichier.csv"})
     add_job(people["autre"], params={"filename": "pas-le-mien.csv"})
-    login(client, "militant@exemple.fr")
+    login(client, "bn@exemple.fr")
     account = page_text(client.get("/compte/"))
     assert 'href="/travaux/"' in account and "Mes travaux" in account
     page = page_text(client.get("/travaux/"))
@@ -316,7 +318,7 @@ def test_an_unfinished_job_or_one_without_a_file_has_nothing_to_download(client,
     running = add_job(people["militant"], state=JobState.RUNNING, kind=JobKind.TEXT_PDF)
     job_operations.attach_file(running, JobFileRole.OUTPUT, "partiel.pdf", "application/pdf", b"%PDF-")
     db.session.commit()
-    done = add_job(people["militant"], state=JobState.SUCCEEDED)
+    done = add_job(people["militant"], state=JobState.SUCCEEDED, kind=JobKind.TEXT_PDF)
     login(client, "militant@exemple.fr")
     assert client.get(f"/travaux/{running.id}/fichier").status_code == 404
     assert client.get(f"/travaux/{done.id}/fichier").status_code == 404

@@ -230,3 +230,21 @@ def test_edit_is_closed_once_open_and_drafts_stay_editable(client, database):
     response = client.post(f"/vote/{ids[1]}/gestion/proclamer", data={"confirm": "y"}, follow_redirects=True)
     assert "pas possible dans l'état actuel" in page_text(response)
     assert _poll(ids[1]).state == PollState.OPEN
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"opens_on": "0001-01-01", "opens_time": "00:05"},  # would overflow the time zone conversion
+        {"closes_on": "9999-12-31", "closes_time": "23:59"},
+        {"roll_cutoff": "1899-01-01"},
+    ],
+)
+def test_implausible_dates_are_refused_with_a_message(client, database, changes):
+    make_vote_world()
+    db.session.commit()
+    login(client, "bn@example.org")
+    response = client.post("/vote/nouveau", data={**POLL_FORM, **changes})
+    assert response.status_code == 200
+    assert "Indiquez une date entre 2000 et 2100." in page_text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Poll)) == 0
