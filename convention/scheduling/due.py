@@ -24,6 +24,9 @@ PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 PHASE_START = "phase-start"
 EVENT_REMINDER = "event-reminder"
 REMINDER_WINDOW = dt.timedelta(hours=24)
+# A phase that started longer ago than this is recorded without being announced: a fresh
+# install (or a beat down for weeks) does not tell everyone today of a step begun long ago.
+PHASE_CATCH_UP = dt.timedelta(days=3)
 
 
 def enabled_user_ids() -> list[int]:
@@ -49,7 +52,8 @@ def run_due_phases(now: dt.datetime) -> dict[str, int]:
     """Announce the current phase of each convention once it has started (once per start date).
 
     Only the phase in force today is looked at: phases that ended before are never announced
-    (no burst of old notifications on a fresh install, one catch-up after a beat outage).
+    (no burst of old notifications on a fresh install, one catch-up after a beat outage), and
+    the current one only if it began in the last ``PHASE_CATCH_UP`` days.
     """
     from convention.conventions.models import Convention
     from convention.notifications.models import NotificationKind
@@ -62,6 +66,10 @@ def run_due_phases(now: dt.datetime) -> dict[str, int]:
         if phase is None or phase.starts_on > today:
             continue
         if not claim_occurrence(PHASE_START, phase_key(phase), now=now):
+            continue
+        if phase.starts_on < today - PHASE_CATCH_UP:
+            logger.info("phase %s of convention %s started on %s: recorded, not announced",
+                        phase.kind.value, convention.id, phase.starts_on)  # fmt: skip
             continue
         dates = _phase_dates(phase)
         audit(

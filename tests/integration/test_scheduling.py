@@ -210,7 +210,10 @@ def test_a_failing_job_does_not_block_the_others(members):
 def test_the_celery_task_ticks_now(app, members):
     """Eager mode: the task runs the tick in its own app context, for today's phase."""
     convention, _ = members
-    current = convention.current_phase(dt.datetime.now(due.PARIS).date())
+    today = dt.datetime.now(due.PARIS).date()
+    current = convention.current_phase(today)
+    current.starts_on = today - dt.timedelta(days=1)  # it began yesterday: announced
+    db.session.commit()
     task = app.extensions["celery"].tasks["convention.scheduling.tick"]
     first = task.delay().get(timeout=5)
     second = task.delay().get(timeout=5)
@@ -219,6 +222,22 @@ def test_the_celery_task_ticks_now(app, members):
     assert {n.subject for n in phase_notifications()} == {
         f"La convention entre dans l'étape « {current.label} »"
     }
+
+
+def test_a_phase_begun_long_ago_is_recorded_without_being_announced(members):
+    """A fresh install (or a beat down for weeks) does not announce today a step begun long ago."""
+    convention, _ = members
+    today = dt.date(2026, 7, 1)  # « Texte adopté » began on 21 June
+    now = dt.datetime.combine(today, dt.time(9, 0), due.PARIS)
+    assert due.run_due_phases(now)["phases"] == 0
+    db.session.commit()
+    assert phase_notifications() == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScheduledOccurrence)) == 1
+    assert due.run_due_phases(now + dt.timedelta(days=1))["phases"] == 0  # recorded: not looked at again
+    # Three days after its start it would still have been announced (a beat outage over a weekend).
+    convention.current_phase(today).starts_on = today - due.PHASE_CATCH_UP
+    db.session.commit()
+    assert due.run_due_phases(now)["phases"] == 1
 
 
 # --- event reminders -------------------------------------------------------------------------
