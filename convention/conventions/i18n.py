@@ -84,6 +84,39 @@ LABEL_STRINGS = (
     N_("Pilotes de la convention"),
     N_("Co-pilotes"),
     N_("Comité de pilotage"),
+    # calendar.models.REGISTRATION_STATUS_LABELS
+    N_("Inscrit·e"),
+    N_("En liste d'attente"),
+    N_("Inscription annulée"),
+    # domain.polls.POLL_STATE_LABELS
+    N_("En préparation"),
+    N_("Programmé"),
+    N_("Ouvert"),
+    N_("Clos — dépouillement"),
+    N_("Dépouillé"),
+    N_("Résultats proclamés"),
+    # jobs.models.JOB_KIND_LABELS and JOB_STATE_LABELS
+    N_("Import du fichier des adhérents"),
+    N_("Export du texte en PDF"),
+    N_("Dépouillement du scrutin"),
+    N_("En attente"),
+    N_("En cours"),
+    N_("Terminé"),
+    N_("Échec"),
+    # search.models.SEARCH_KIND_LABELS
+    N_("Texte"),
+    N_("Contribution"),
+    N_("Rendez-vous"),
+    # notifications.models.NOTIFICATION_KIND_LABELS
+    N_("Décision sur une contribution"),
+    N_("Décision sur un amendement"),
+    N_("Demande de cosignature"),
+    N_("Nouveau rendez-vous d'un groupe suivi"),
+    N_("Rappel d'un rendez-vous"),
+    N_("Nouvelle version du texte"),
+    N_("Scrutin"),
+    N_("Compte"),
+    N_("Nouvelle étape de la convention"),
 )
 
 # templates/_macros/*.html

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from convention.conventions.i18n import N_
 from convention.conventions.web import with_convention
 from convention.core.db import utcnow
 from convention.core.markdown import render_markdown
@@ -25,35 +26,40 @@ bp = Blueprint("votes", __name__, url_prefix="/vote")
 # Bureau national actions: URL name → (label, states where offered, confirmation text).
 ACTIONS: dict[str, tuple[str, frozenset[PollState], str]] = {
     "programmer": (
-        "Programmer le scrutin",
+        N_("Programmer le scrutin"),
         frozenset({PollState.DRAFT}),
-        "Le scrutin s'ouvrira de lui-même à la date prévue, et la liste électorale sera alors figée.",
+        N_("Le scrutin s'ouvrira de lui-même à la date prévue, et la liste électorale sera alors figée."),
     ),
     "deprogrammer": (
-        "Annuler la programmation",
+        N_("Annuler la programmation"),
         frozenset({PollState.SCHEDULED}),
-        "Le scrutin redevient un brouillon et ne s'ouvrira pas de lui-même.",
+        N_("Le scrutin redevient un brouillon et ne s'ouvrira pas de lui-même."),
     ),
     "ouvrir": (
-        "Ouvrir le vote maintenant",
+        N_("Ouvrir le vote maintenant"),
         frozenset({PollState.DRAFT, PollState.SCHEDULED}),
-        "La liste électorale est figée et les adhérent·es inscrit·es sont prévenu·es. Le scrutin ne pourra plus "
-        "être modifié.",
+        N_(
+            "La liste électorale est figée et les adhérent·es inscrit·es sont prévenu·es. Le scrutin ne pourra plus "
+            "être modifié."
+        ),
     ),
     "clore": (
-        "Clore le vote maintenant",
+        N_("Clore le vote maintenant"),
         frozenset({PollState.OPEN}),
-        "Plus aucun bulletin ne sera accepté et le dépouillement commence aussitôt. Cette action est définitive.",
+        N_("Plus aucun bulletin ne sera accepté et le dépouillement commence aussitôt. Cette action est définitive."),
     ),
     "depouiller": (
-        "Relancer le dépouillement",
+        N_("Relancer le dépouillement"),
         frozenset({PollState.CLOSED, PollState.TALLIED}),
-        "Les bulletins sont comptés de nouveau ; les résultats précédents sont remplacés.",
+        N_("Les bulletins sont comptés de nouveau ; les résultats précédents sont remplacés."),
     ),
     "proclamer": (
-        "Proclamer les résultats",
+        N_("Proclamer les résultats"),
         frozenset({PollState.TALLIED}),
-        "Les résultats deviennent publics et les adhérent·es inscrit·es sont prévenu·es. Cette action est définitive.",
+        N_(
+            "Les résultats deviennent publics et les adhérent·es inscrit·es sont prévenu·es. "
+            "Cette action est définitive."
+        ),
     ),
 }
 

@@ -8,12 +8,16 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
-from convention.calendar.models import EVENT_KIND_LABELS
+from convention.calendar.models import EVENT_KIND_LABELS, REGISTRATION_STATUS_LABELS
 from convention.contributions.models import CHANNEL_LABELS, STATUS_LABELS
 from convention.conventions import i18n
 from convention.conventions.models import PHASE_LABELS
 from convention.core.errors import MESSAGES
+from convention.domain.polls import POLL_STATE_LABELS
 from convention.groups.views import STEERING_LABELS
+from convention.jobs.models import JOB_KIND_LABELS, JOB_STATE_LABELS
+from convention.notifications.models import NOTIFICATION_KIND_LABELS
+from convention.search.models import SEARCH_KIND_LABELS
 from convention.texts.models import BLOCK_KIND_LABELS, VERSION_STATUS_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +53,8 @@ def test_error_messages_are_marked_for_extraction():
 @pytest.mark.parametrize(
     "labels",
     [PHASE_LABELS, EVENT_KIND_LABELS, CHANNEL_LABELS, STATUS_LABELS, VERSION_STATUS_LABELS,
-     BLOCK_KIND_LABELS, STEERING_LABELS],
+     BLOCK_KIND_LABELS, STEERING_LABELS, REGISTRATION_STATUS_LABELS, POLL_STATE_LABELS, JOB_KIND_LABELS,
+     JOB_STATE_LABELS, NOTIFICATION_KIND_LABELS, SEARCH_KIND_LABELS],
 )  # fmt: skip
 def test_model_labels_are_marked_for_extraction(labels):
     assert set(labels.values()) <= set(i18n.LABEL_STRINGS)
