@@ -24,6 +24,7 @@ from convention.calendar.models import (
 )
 from convention.core.audit import audit
 from convention.core.db import db, savepoint, utcnow
+from convention.core.links import path_for
 from convention.core.permissions import ensure
 from convention.domain.errors import DomainError
 from convention.groups.models import Person, WorkingGroup
@@ -400,7 +401,7 @@ def promote_waiting(actor: Any, event: Event) -> list[EventRegistration]:
             "Vous étiez sur la liste d'attente ; une place s'est libérée et elle est pour vous. "
             "Si vous ne pouvez plus venir, annulez votre inscription depuis la page du "
             "rendez-vous.",
-            f"/calendrier/{event.id}",
+            path_for("calendar.event", event_id=event.id),
         )
     db.session.flush()
     return promoted

@@ -27,6 +27,7 @@ from convention.contributions.models import (
 from convention.core.after_commit import after_commit
 from convention.core.audit import audit
 from convention.core.db import db, savepoint, utcnow
+from convention.core.links import path_for
 from convention.core.permissions import ensure
 from convention.domain.errors import DomainError
 from convention.domain.lifecycle import (
@@ -322,6 +323,6 @@ def authors_to_notify(contribution: Contribution) -> list[User]:
 
 
 def _notify_authors(contribution: Contribution, subject: str, body: str) -> None:
-    url = f"/contributions/{contribution.id}"
+    url = path_for("contributions.detail", contribution_id=contribution.id)
     for user in authors_to_notify(contribution):
         notify(user, NotificationKind.CONTRIBUTION_DECISION, subject[:300], body, url)

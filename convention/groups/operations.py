@@ -85,9 +85,9 @@ def notify_followers(actor: Any, event: Any, *, already_notified_group_ids: Iter
     groups tells only the followers of the new ones). Nothing for an event already begun.
     Returns how many notifications were written.
     """
+    from convention.core.links import french_date, path_for
     from convention.notifications.models import NotificationKind
     from convention.notifications.operations import notify_many
-    from convention.scheduling.links import french_date, path_for
 
     if event.has_started(utcnow()):
         return 0

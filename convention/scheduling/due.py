@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from convention.core.audit import audit
 from convention.core.db import db
-from convention.scheduling.links import french_date, path_for
+from convention.core.links import french_date, path_for
 from convention.scheduling.operations import claim_occurrence
 
 logger = logging.getLogger(__name__)

@@ -197,10 +197,10 @@ def write_text_version(
 
 def notify_text_version(version: TextVersion) -> int:
     """Notify every enabled account that ``version`` is out; returns how many were notified."""
+    from convention.core.links import path_for
     from convention.members.models import User
     from convention.notifications.models import NotificationKind
     from convention.notifications.operations import notify_many
-    from convention.scheduling.links import path_for
 
     text = version.text
     user_ids = db.session.scalars(sa.select(User.id).where(User.is_enabled.is_(True))).all()

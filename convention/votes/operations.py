@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from convention.core.audit import audit
 from convention.core.db import db, savepoint, utcnow
+from convention.core.links import path_for
 from convention.core.permissions import ensure, is_national_bureau
 from convention.domain.errors import DomainError
 from convention.domain.polls import EDITABLE_STATES, TALLY_STATES, PollState, check_poll_transition
@@ -66,7 +67,7 @@ class PollData:
 
 
 def poll_url(poll: Poll) -> str:
-    return f"/vote/{poll.id}"
+    return path_for("votes.show", poll_id=poll.id)
 
 
 def _validate(data: PollData) -> None:
