@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "convention.search.views",
     "convention.jobs.views",
     "convention.votes.views",
+    "convention.amendments.views",
 )
 
 

@@ -1,5 +1,12 @@
 """Every model, imported once so that metadata (and Alembic) sees all tables."""
 
+from convention.amendments.models import (  # noqa: F401
+    Amendment,
+    AmendmentCluster,
+    AmendmentCosignature,
+    AmendmentStep,
+    ChapterAssignment,
+)
 from convention.calendar.models import Event, EventKind, EventPerson, EventPersonRole
 from convention.contributions.models import Channel, Contribution
 from convention.conventions.models import Convention, Phase

@@ -32,6 +32,8 @@ class Convention(Model):
     initiator: Mapped[str] = mapped_column(sa.String(160), default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
     phase_override: Mapped[PhaseKind | None] = mapped_column(str_enum(PhaseKind))
+    # Co-signatures that make a member's amendment admissible (a unit's amendment needs none).
+    amendment_cosignatures_required: Mapped[int] = mapped_column(default=5, server_default="5")
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     phases: Mapped[list[Phase]] = relationship(

@@ -64,7 +64,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IllegalTransition)
     def illegal_transition(error: IllegalTransition):
-        return render_error(409)
+        # A lifecycle that explains itself in French (the amendment's) says what is possible instead.
+        return render_error(409, getattr(error, "message", None))
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

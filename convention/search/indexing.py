@@ -158,6 +158,28 @@ def _event_values(event: Event) -> dict:
     }
 
 
+def _amendment_values(amendment) -> dict:
+    who = amendment.signed_by
+    context = " · ".join(
+        p for p in (f"Amendement n° {amendment.number}", who, amendment.status_label) if p
+    )
+    body = "\n\n".join(
+        p for p in (amendment.citation, markdown_to_text(amendment.rationale)) if p
+    )
+    return {
+        "convention_id": amendment.convention_id,
+        "title": f"Amendement n° {amendment.number} — {amendment.citation}"[:400],
+        "context": context[:400],
+        "search_title": clean_text(f"Amendement n° {amendment.number} {who}"),
+        "body": clean_text(body),
+        "url": _path("amendments.detail", amendment_id=amendment.id),
+        "day": amendment.submitted_dt.date() if amendment.submitted_dt else None,
+        "working_group_ids": "",
+        "status": amendment.status.value,
+        "position": amendment.number,
+    }
+
+
 # --- one object --------------------------------------------------------------------------
 
 
@@ -168,6 +190,21 @@ def index_contribution(contribution: Contribution) -> None:
         remove_document(SearchKind.CONTRIBUTION, contribution.id)
     else:
         _store(SearchKind.CONTRIBUTION, contribution.id, _contribution_values(contribution))
+    db.session.flush()
+
+
+def index_amendment(amendment) -> None:
+    """(Re)index an amendment: its citation (the quoted and new words) and its rationale. Flushes.
+
+    A withdrawn amendment leaves the index, as a withdrawn contribution does.
+    """
+    from convention.domain.amendments import AmendmentStatus
+
+    db.session.flush()
+    if amendment.status == AmendmentStatus.WITHDRAWN:
+        remove_document(SearchKind.AMENDMENT, amendment.id)
+    else:
+        _store(SearchKind.AMENDMENT, amendment.id, _amendment_values(amendment))
     db.session.flush()
 
 
@@ -281,12 +318,33 @@ def rebuild_index(convention_id: int | None = None) -> int:
             SearchDocument(kind=SearchKind.EVENT, object_id=event.id, **_event_values(event))
         )
         count += 1
+    count += _index_amendments(convention_id)
     db.session.flush()
     logger.info("search index rebuilt: %d documents", count)
     return count
 
 
+def _index_amendments(convention_id: int | None) -> int:
+    from convention.amendments.models import Amendment
+    from convention.domain.amendments import AmendmentStatus
+
+    query = sa.select(Amendment).where(Amendment.status != AmendmentStatus.WITHDRAWN)
+    if convention_id is not None:
+        query = query.where(Amendment.convention_id == convention_id)
+    rows = db.session.scalars(
+        query.options(selectinload(Amendment.section), selectinload(Amendment.federation))
+    ).all()
+    for amendment in rows:
+        db.session.add(
+            SearchDocument(
+                kind=SearchKind.AMENDMENT, object_id=amendment.id, **_amendment_values(amendment)
+            )
+        )
+    return len(rows)
+
+
 __all__ = [
+    "index_amendment",
     "index_block",
     "index_contribution",
     "index_event",

@@ -23,12 +23,14 @@ class SearchKind(enum.StrEnum):
     TEXT = "text"  # a block of the current version of the text
     CONTRIBUTION = "contribution"
     EVENT = "event"  # hearing, meeting, debate… of the calendar
+    AMENDMENT = "amendment"
 
 
 SEARCH_KIND_LABELS = {
     SearchKind.TEXT: "Texte",
     SearchKind.CONTRIBUTION: "Contribution",
     SearchKind.EVENT: "Rendez-vous",
+    SearchKind.AMENDMENT: "Amendement",
 }
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 
+from convention.core.pagination import clamp_page
 from convention.extensions import db
 from convention.search.ddl import CONFIG, FTS_TABLE
 from convention.search.models import SEARCH_KIND_LABELS, SearchDocument, SearchKind
@@ -28,7 +29,8 @@ EXCERPT_WORDS = 30
 _KIND_ORDER = sa.case(
     (SearchDocument.kind == SearchKind.TEXT, 0),
     (SearchDocument.kind == SearchKind.CONTRIBUTION, 1),
-    else_=2,
+    (SearchDocument.kind == SearchKind.AMENDMENT, 2),
+    else_=3,
 )
 
 
@@ -179,7 +181,7 @@ def search(
     else:
         fetch, count = _sqlite(text, conditions)
     return SearchPagination(
-        page=page,
+        page=clamp_page(page),
         per_page=per_page,
         max_per_page=None,
         error_out=False,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from convention.conventions.web import with_convention
+from convention.core.pagination import page_arg
+from convention.core.routing import int_arg
 from convention.groups import queries as group_queries
 from convention.search import queries
 from convention.search.models import SearchKind
@@ -17,6 +19,7 @@ KIND_ARGS = {
     "texte": (SearchKind.TEXT, "Le texte"),
     "contributions": (SearchKind.CONTRIBUTION, "Contributions"),
     "rendez-vous": (SearchKind.EVENT, "Rendez-vous"),
+    "amendements": (SearchKind.AMENDMENT, "Amendements"),
 }
 
 
@@ -27,9 +30,9 @@ def index(convention):
     kind_arg = request.args.get("type", "")
     kind = KIND_ARGS[kind_arg][0] if kind_arg in KIND_ARGS else None
     groups = group_queries.list_working_groups(convention.id)
-    group_number = request.args.get("groupe", type=int)
+    group_number = int_arg("groupe")
     group = next((g for g in groups if g.number == group_number), None)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     results = queries.search(
         convention.id,
         query,

@@ -8,6 +8,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from convention.amendments import queries as amendment_queries
+from convention.amendments.rendering import numbered_lines
 from convention.conventions.web import with_convention
 from convention.core.templating import current_convention
 from convention.domain.textstructure import BlockKind
@@ -79,6 +81,8 @@ def chapter(convention, anchor: str):
     if found is None:
         abort(404)
     previous, following = queries.chapter_neighbours(version.id, found.id)
+    is_current = version is text.current_version
+    counts = amendment_queries.counts_by_block(text.id, found.anchor) if is_current else {}
     return render_template(
         "texts/chapter.html",
         text=text,
@@ -89,6 +93,10 @@ def chapter(convention, anchor: str):
         following=following,
         BlockKind=BlockKind,
         version_arg=_version_arg(text, version),
+        is_current=is_current,
+        amendment_counts=counts,
+        amendment_total=sum(counts.values()),
+        numbered_lines=numbered_lines,
     )
 
 

@@ -1,0 +1,1 @@
+"""Amendments to the convention's text: submission, co-signatures, clusters and the committee's review."""
