@@ -298,6 +298,7 @@ class Amendment(Model):
             end=self.span_end,
             original=self.original,
             replacement=self.replacement,
+            whole_block=self.is_whole_block,
         )
 
     # --- who may do what ---------------------------------------------------------------------

@@ -149,6 +149,7 @@ def related_amendments(text_id: int, block_anchor: str, change: Change, exclude_
         end=change.end,
         original=change.original,
         replacement=change.replacement,
+        whole_block=change.whole_block,
     )
     by_id = {a.id: a for a in candidates}
     return [

@@ -8,6 +8,8 @@ from convention.domain import amendments as domain
 from convention.domain.amendments import AmendmentKind
 from convention.domain.textstructure import line_spans, normalize_space
 
+CLOSING = tuple(",.)]…")
+
 
 @dataclass(frozen=True)
 class Shown:
@@ -40,8 +42,9 @@ def shown_change(block_text: str, kind: AmendmentKind, start: int, end: int, rep
         segments.append(("delete", middle))
     elif replacement:
         # A word insertion at a point: keep a space between the context and the new words.
-        lead = " " if before and not before.endswith(" ") else ""
-        trail = " " if after and not after.startswith(" ") else ""
+        # (French typography, as the domain applies it: no space before , . ) ] … nor after ( [)
+        lead = " " if before and not before.endswith((" ", "(", "[")) and replacement[0] not in CLOSING else ""
+        trail = " " if after and not after.startswith((" ", *CLOSING)) and replacement[-1] not in "([" else ""
         segments.append(("insert", f"{lead}{replacement}{trail}"))
     if after:
         segments.append(("equal", after))
