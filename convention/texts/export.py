@@ -17,6 +17,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from markupsafe import Markup
 
+from convention.amendments.rendering import numbered_lines
 from convention.core.db import db, utcnow
 from convention.core.permissions import PermissionDenied
 from convention.domain.textstructure import BlockKind
@@ -126,7 +127,15 @@ def run_text_pdf(job: Job, progress: Progress) -> dict[str, Any]:
                     continue
                 proposals += sum(1 for block in chapter.blocks if block.kind == BlockKind.PROPOSAL)
                 rendered.chapters.append({"anchor": anchor, "number": chapter.number, "title": chapter.title})
-                rendered.html.append(_render(CHAPTER_TEMPLATE, chapter=chapter, BlockKind=BlockKind))
+                rendered.html.append(
+                    _render(
+                        CHAPTER_TEMPLATE,
+                        chapter=chapter,
+                        BlockKind=BlockKind,
+                        numbered_lines=numbered_lines,
+                        line_length=header["line_length"],
+                    )
+                )
                 done += 1
                 # The report commits, which expires what was loaded: the chapter is already HTML.
                 progress(

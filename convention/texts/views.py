@@ -60,8 +60,13 @@ def index(convention):
     text, version = _text_and_version(convention)
     parts = queries.list_parts(version.id) if version else []
     counts = queries.count_proposals_by_chapter(version.id) if version else {}
+    is_current = version is not None and version is text.current_version
+    amendment_counts = amendment_queries.counts_by_chapter(text.id) if is_current else {}
     return render_template(
         "texts/index.html",
+        is_current=is_current,
+        amendment_counts=amendment_counts,
+        amendment_total=sum(amendment_counts.values()),
         text=text,
         version=version,
         parts=parts,
