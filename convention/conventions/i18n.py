@@ -117,6 +117,36 @@ LABEL_STRINGS = (
     N_("Scrutin"),
     N_("Compte"),
     N_("Nouvelle étape de la convention"),
+    # domain.amendments STATUS_LABELS, OPINION_LABELS, KIND_LABELS, RELATION_LABELS
+    N_("Déposé"),
+    N_("Recevable"),
+    N_("Irrecevable"),
+    N_("Adopté"),
+    N_("Adopté avec modification"),
+    N_("Intégré dans une synthèse"),
+    N_("Rejeté"),
+    N_("Retiré"),
+    N_("Maintenu"),
+    N_("Avis favorable"),
+    N_("Avis défavorable"),
+    N_("Avis favorable sous réserve de rectification"),
+    N_("Modification"),
+    N_("Suppression"),
+    N_("Insertion"),
+    N_("Identique"),
+    N_("Semblable"),
+    N_("Porte sur le même passage"),
+    # amendments.models STEP_LABELS and RECTIFICATION_LABELS
+    N_("Déclaré recevable"),
+    N_("Déclaré irrecevable"),
+    N_("Avis du comité"),
+    N_("Rectification acceptée par l'auteur"),
+    N_("Rectification refusée par l'auteur"),
+    N_("Intégré dans un amendement de synthèse"),
+    N_("Maintenu pour la journée de la convention"),
+    N_("Rectification proposée, en attente de l'auteur"),
+    # search.models.SEARCH_KIND_LABELS (amendments)
+    N_("Amendement"),
 )
 
 # templates/_macros/*.html
