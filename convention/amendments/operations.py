@@ -345,7 +345,7 @@ def cosign_amendment(actor: User, amendment: Amendment, *, today: dt.date) -> Am
     if queries.is_cosigner(amendment.id, actor.member_id):
         raise DomainError("Vous avez déjà cosigné cet amendement.")
     cosignature = AmendmentCosignature(
-        amendment=amendment, member_id=actor.member_id, user_id=actor.id
+        amendment_id=amendment.id, member_id=actor.member_id, user_id=actor.id
     )
     try:
         with savepoint():

@@ -6,14 +6,18 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from flask import url_for
+from sqlalchemy.orm import joinedload, selectinload
 
-from convention.calendar.models import Event, EventPerson
+from convention.amendments.models import Amendment
+from convention.calendar.models import PARIS, Event, EventPerson
 from convention.contributions.models import Contribution
 from convention.conventions.models import Convention
 from convention.core.db import db
+from convention.domain.amendments import AmendmentKind, AmendmentStatus
 from convention.domain.textstructure import BlockKind
 from convention.groups.models import WorkingGroup, WorkingGroupAnimator
+from convention.members.models import Federation, Section
 from convention.provenance import queries as provenance
 from convention.texts.models import Block, Chapter, Part, Text, TextVersion
 
@@ -227,4 +231,149 @@ def _block_data(block: Block, sources: list[dict] | None = None) -> dict[str, An
         "reference": block.proposal.reference if block.proposal is not None else None,
         "number": block.number if block.kind == BlockKind.RECOMMENDATION else None,
         "sources": sources or [],
+    }
+
+
+# --- amendments -----------------------------------------------------------------------
+
+
+def _base_query(convention: Convention) -> sa.Select:
+    """The convention's amendments with what an item shows, in one SELECT (no co-signers)."""
+    return (
+        sa.select(Amendment)
+        .where(Amendment.convention_id == convention.id)
+        .options(
+            joinedload(Amendment.version).load_only(TextVersion.number),
+            joinedload(Amendment.section).load_only(Section.name),
+            joinedload(Amendment.federation).load_only(Federation.name, Federation.title),
+            joinedload(Amendment.merged_into).load_only(Amendment.number),
+        )
+    )
+
+
+def list_amendments(
+    convention: Convention, page: int, per_page: int, **filters: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the convention's amendments by text, then line, then number."""
+    query = _base_query(convention)
+    if filters.get("text") is not None:
+        query = query.where(Amendment.text_id == filters["text"])
+    if filters.get("version") is not None:
+        query = query.where(
+            Amendment.version_id.in_(
+                sa.select(TextVersion.id).where(TextVersion.number == filters["version"])
+            )
+        )
+    if filters.get("chapter"):
+        query = query.where(Amendment.chapter_anchor == filters["chapter"])
+    if filters.get("block"):
+        query = query.where(Amendment.block_anchor == filters["block"])
+    if filters.get("status"):
+        query = query.where(Amendment.status == AmendmentStatus(filters["status"]))
+    if filters.get("section") is not None:
+        query = query.where(Amendment.section_id == filters["section"])
+    if filters.get("federation") is not None:
+        query = query.where(Amendment.federation_id == filters["federation"])
+    if filters.get("cluster") is not None:
+        query = query.where(Amendment.cluster_id == filters["cluster"])
+    unit = filters.get("unit")
+    if unit is not None:
+        has_unit = sa.or_(Amendment.section_id.is_not(None), Amendment.federation_id.is_not(None))
+        query = query.where(has_unit if unit else sa.not_(has_unit))
+    query = query.order_by(Amendment.text_id, Amendment.line_start, Amendment.number, Amendment.id)
+    amendments, total = _page(query, page, per_page)
+    return [amendment_data(a) for a in amendments], total
+
+
+def get_amendment(convention: Convention, amendment_id: int) -> Amendment | None:
+    """One amendment of the convention, or None."""
+    return db.session.scalars(
+        _base_query(convention).where(Amendment.id == amendment_id)
+    ).first()
+
+
+def _paris(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(PARIS) if moment is not None else None
+
+
+def _unit(a: Amendment) -> dict[str, Any] | None:
+    if a.section is not None:
+        return {"type": "section", "id": a.section_id, "name": a.section.name, "label": a.unit_label}
+    if a.federation is not None:
+        return {
+            "type": "federation",
+            "id": a.federation_id,
+            "name": a.federation.name,
+            "label": a.federation.title,
+        }
+    return None
+
+
+def _admissible(a: Amendment) -> bool | None:
+    if a.status == AmendmentStatus.INADMISSIBLE:
+        return False
+    if a.admissibility_dt is not None or a.is_synthesis:
+        return True
+    return None
+
+
+def _decision(a: Amendment) -> dict[str, Any] | None:
+    if a.decided_dt is None:
+        return None
+    decided = {AmendmentStatus.ADOPTED, AmendmentStatus.ADOPTED_MODIFIED, AmendmentStatus.MERGED}
+    # Maintained (and withdrawn after being maintained) only follow a rejection.
+    status = a.status if a.status in decided else AmendmentStatus.REJECTED
+    return {
+        "status": status.value,
+        "reason": a.decision_reason,
+        "date": _paris(a.decided_dt),
+        "modified_wording": a.modified_replacement or None,
+    }
+
+
+def amendment_data(a: Amendment) -> dict[str, Any]:
+    """The public view of one amendment (the co-signers' names are never part of it)."""
+    admissible = _admissible(a)
+    return {
+        "id": a.id,
+        "number": a.number,
+        "text_id": a.text_id,
+        "version": a.version.number,
+        "chapter_id": a.chapter_anchor,
+        "block_id": a.block_anchor,
+        "kind": a.kind.value,
+        "line_start": a.line_start,
+        "line_end": a.line_end,
+        "citation": a.citation,
+        "original": "" if a.kind == AmendmentKind.INSERT else a.original,
+        "replacement": "" if a.kind == AmendmentKind.DELETE else a.replacement,
+        "rationale": a.rationale,
+        "author": None if a.is_unit_amendment else (a.signed_by or None),
+        "unit": _unit(a),
+        "adopted_on": a.adopted_on,
+        "cosignatures": a.cosignature_count,
+        "cluster_id": a.cluster_id,
+        "status": a.status.value,
+        "status_label": a.status_label,
+        "admissible": admissible,
+        "admissibility": None
+        if admissible is None
+        else {
+            "value": admissible,
+            "reason": a.admissibility_reason,
+            "date": _paris(a.admissibility_dt),
+        },
+        "opinion": None
+        if a.opinion is None
+        else {
+            "value": a.opinion.value,
+            "label": a.opinion_label,
+            "reason": a.opinion_reason,
+            "date": _paris(a.opinion_dt),
+        },
+        "decision": _decision(a),
+        "is_synthesis": a.is_synthesis,
+        "merged_into": a.merged_into.number if a.merged_into is not None else None,
+        "submitted": _paris(a.submitted_dt),
+        "url": url_for("amendments.detail", amendment_id=a.id),
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from convention.domain.amendments import AmendmentKind, AmendmentStatus, Opinion
+
 MAX_PER_PAGE = 1000
 DEFAULT_PER_PAGE = 50
 MAX_PAGE = 1_000_000
@@ -246,3 +248,239 @@ WorkingGroupPageSchema = page_schema(WorkingGroupSchema, "WorkingGroupPageSchema
 EventPageSchema = page_schema(EventSchema, "EventPageSchema")
 ContributionPageSchema = page_schema(ContributionSchema, "ContributionPageSchema")
 TextPageSchema = page_schema(TextSummarySchema, "TextPageSchema")
+
+
+# --- amendments -----------------------------------------------------------------------
+
+ANCHOR = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
+_INTEGER_ONLY = {"invalid": "Nombre entier attendu."}
+
+
+def _id_field(description: str, error: str) -> fields.Integer:
+    return fields.Integer(
+        strict=False,
+        validate=validate.Range(min=1, max=MAX_ID, error=error),
+        error_messages=_INTEGER_ONLY,
+        metadata={"description": description},
+    )
+
+
+class WholeRegexp(validate.Regexp):
+    """``Regexp`` that matches the whole value: ``$`` alone also matches before a final newline."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+def _anchor_field(description: str) -> fields.String:
+    return fields.String(
+        validate=WholeRegexp(
+            ANCHOR,
+            error="Une ancre contient de 1 à 40 lettres, chiffres ou tirets (« II-5-12 »).",
+        ),
+        metadata={"description": description},
+    )
+
+
+class AmendmentQuerySchema(PaginationQuerySchema):
+    text = _id_field("Identifiant du texte (voir /api/v1/texts).", "Identifiant de texte invalide.")
+    version = fields.Integer(
+        strict=False,
+        validate=validate.Range(min=1, max=MAX_PAGE, error="La version doit être au moins {min}."),
+        error_messages=_INTEGER_ONLY,
+        metadata={"description": "Numéro de la version du texte sur laquelle l'amendement a été écrit."},
+    )
+    chapter = _anchor_field("Ancre du chapitre (« II-5 »).")
+    block = _anchor_field("Ancre du bloc amendé (« II-5-12 ») ; pour une insertion, le bloc qu'elle suit.")
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in AmendmentStatus], error="Valeurs : {choices}."),
+        metadata={
+            "description": "État : submitted (déposé), admissible (recevable), inadmissible "
+            "(irrecevable), adopted (adopté), adopted_modified (adopté avec modification), "
+            "merged (intégré dans une synthèse), rejected (rejeté), withdrawn (retiré), "
+            "maintained (maintenu pour la journée de la convention)."
+        },
+    )
+    section = _id_field(
+        "Identifiant d'une section : ses amendements (déposés en son nom).",
+        "Identifiant de section invalide.",
+    )
+    federation = _id_field(
+        "Identifiant d'une fédération : les amendements déposés en son nom ou au nom de l'une de "
+        "ses sections.",
+        "Identifiant de fédération invalide.",
+    )
+    unit = fields.Boolean(
+        truthy={"true", "1"},
+        falsy={"false", "0"},
+        error_messages={"invalid": "Valeurs : true ou false."},
+        metadata={
+            "description": "true : seulement les amendements adoptés par une section ou une "
+            "fédération ; false : seulement les autres (adhérents, synthèses du comité) ; "
+            "absent : tous."
+        },
+    )
+    cluster = _id_field(
+        "Identifiant d'une discussion commune : les amendements examinés ensemble.",
+        "Identifiant de discussion commune invalide.",
+    )
+
+
+class UnitSchema(ma.Schema):
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(["section", "federation"]),
+        metadata={"description": "« section » ou « federation »."},
+    )
+    id = fields.Integer(required=True)
+    name = fields.String(required=True, metadata={"description": "Nom (« Grenoble », « Isère »)."})
+    label = fields.String(
+        required=True,
+        metadata={"description": "Libellé affiché (« Section Grenoble », « Fédération de l'Isère »)."},
+    )
+
+
+class AdmissibilitySchema(ma.Schema):
+    value = fields.Boolean(required=True, metadata={"description": "Recevable ou non."})
+    reason = fields.String(required=True, metadata={"description": "Raison écrite du comité."})
+    date = fields.DateTime(
+        allow_none=True, required=True, metadata={"description": "Date, heure de Paris."}
+    )
+
+
+class OpinionSchema(ma.Schema):
+    value = fields.String(
+        required=True,
+        validate=validate.OneOf([o.value for o in Opinion]),
+        metadata={
+            "description": "favorable, unfavorable (défavorable) ou favorable_with_rectification "
+            "(favorable sous réserve d'une rectification)."
+        },
+    )
+    label = fields.String(required=True, metadata={"description": "« Avis favorable »…"})
+    reason = fields.String(required=True, metadata={"description": "Raison écrite du comité."})
+    date = fields.DateTime(
+        allow_none=True, required=True, metadata={"description": "Date, heure de Paris."}
+    )
+
+
+class DecisionSchema(ma.Schema):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["adopted", "adopted_modified", "merged", "rejected"]),
+        metadata={
+            "description": "adopted, adopted_modified (adopté avec modification), merged (intégré "
+            "dans une synthèse) ou rejected."
+        },
+    )
+    reason = fields.String(required=True, metadata={"description": "Raison écrite du comité."})
+    date = fields.DateTime(required=True, metadata={"description": "Date, heure de Paris."})
+    modified_wording = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Rédaction retenue pour une adoption avec modification."},
+    )
+
+
+class AmendmentSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    number = fields.Integer(
+        required=True, metadata={"description": "Numéro (n° 1, 2…) dans le texte, stable."}
+    )
+    text_id = fields.Integer(required=True)
+    version = fields.Integer(
+        required=True, metadata={"description": "Numéro de la version sur laquelle il a été écrit."}
+    )
+    chapter_id = fields.String(required=True, metadata={"description": "Ancre du chapitre (« II-5 »)."})
+    block_id = fields.String(
+        required=True,
+        metadata={
+            "description": "Ancre stable du bloc amendé (« II-5-12 ») ; pour une insertion, le bloc "
+            "après lequel elle s'insère."
+        },
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf([k.value for k in AmendmentKind]),
+        metadata={"description": "modify (remplacer des mots), delete (supprimer) ou insert (insérer)."},
+    )
+    line_start = fields.Integer(
+        required=True, metadata={"description": "Première ligne citée, dans sa version."}
+    )
+    line_end = fields.Integer(
+        required=True, metadata={"description": "Dernière ligne citée, dans sa version."}
+    )
+    citation = fields.String(
+        required=True,
+        metadata={"description": "« À la ligne 1234, remplacer les mots « … » par les mots « … » »."},
+    )
+    original = fields.String(
+        required=True, metadata={"description": "Les mots cités ; vide pour une insertion."}
+    )
+    replacement = fields.String(
+        required=True, metadata={"description": "Le texte proposé ; vide pour une suppression."}
+    )
+    rationale = fields.String(required=True, metadata={"description": "Exposé des motifs (Markdown)."})
+    author = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "Nom de l'adhérent auteur, « Comité de pilotage » pour une synthèse ; "
+            "null pour un amendement d'une section ou d'une fédération."
+        },
+    )
+    unit = fields.Nested(
+        UnitSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "La section ou la fédération qui l'a adopté, sinon null."},
+    )
+    adopted_on = fields.Date(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Date de la réunion de la section ou fédération qui l'a adopté."},
+    )
+    cosignatures = fields.Integer(
+        required=True, metadata={"description": "Nombre de cosignatures (les noms ne sont pas publics)."}
+    )
+    cluster_id = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Discussion commune (amendements examinés ensemble) ; null s'il est seul."},
+    )
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf([s.value for s in AmendmentStatus]),
+        metadata={"description": "État de l'amendement (voir le paramètre status)."},
+    )
+    status_label = fields.String(required=True, metadata={"description": "« Recevable »…"})
+    admissible = fields.Boolean(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Recevable (true), irrecevable (false), pas encore examiné (null)."},
+    )
+    admissibility = fields.Nested(AdmissibilitySchema, allow_none=True, required=True)
+    opinion = fields.Nested(
+        OpinionSchema, allow_none=True, required=True, metadata={"description": "Avis du comité."}
+    )
+    decision = fields.Nested(
+        DecisionSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "Décision du comité ; null tant qu'elle n'est pas prise."},
+    )
+    is_synthesis = fields.Boolean(
+        required=True, metadata={"description": "Amendement de synthèse écrit par le comité."}
+    )
+    merged_into = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Numéro de la synthèse qui l'a intégré, sinon null."},
+    )
+    submitted = fields.DateTime(required=True, metadata={"description": "Dépôt, heure de Paris."})
+    url = fields.String(required=True, metadata={"description": "Chemin de sa page sur le site."})
+
+
+AmendmentPageSchema = page_schema(AmendmentSchema, "AmendmentPageSchema")

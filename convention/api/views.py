@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from http import HTTPStatus
+from typing import Any
 
 from flask import abort
 from flask_smorest import Blueprint
@@ -11,6 +12,9 @@ from flask_smorest import Blueprint
 from convention.api import ics, queries
 from convention.api.schemas import (
     MAX_ID,
+    AmendmentPageSchema,
+    AmendmentQuerySchema,
+    AmendmentSchema,
     ContributionPageSchema,
     ConventionQuerySchema,
     ConventionSchema,
@@ -26,7 +30,7 @@ blp = Blueprint(
     "public_api",
     __name__,
     description="Données publiques de la convention : phases, groupes de travail, calendrier, "
-    "contributions et textes (lecture seule).",
+    "contributions, textes et amendements (lecture seule).",
 )
 
 NOT_FOUND = "Convention introuvable."
@@ -105,6 +109,33 @@ def get_text(text_id: int, version: int | None = None):
     if data is None:
         abort(HTTPStatus.NOT_FOUND, description="Version introuvable.")
     return data
+
+
+@blp.route("/amendments")
+@blp.arguments(AmendmentQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, AmendmentPageSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def list_amendments(page: int, per_page: int, convention: str | None = None, **filters: Any):
+    """Les amendements de la convention, par texte puis par ligne puis par numéro.
+
+    Les filtres se combinent ; un amendement d'une section compte aussi pour sa fédération.
+    Les noms des cosignataires ne sont jamais publiés : seulement leur nombre.
+    """
+    items, total = queries.list_amendments(_convention(convention), page, per_page, **filters)
+    return _page(items, total, page, per_page)
+
+
+@blp.route("/amendments/<int:amendment_id>")
+@blp.arguments(ConventionQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, AmendmentSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def get_amendment(amendment_id: int, convention: str | None = None):
+    """Un amendement : citation, modification, exposé des motifs, examen (avec les dates)."""
+    found = _convention(convention)
+    amendment = queries.get_amendment(found, amendment_id) if amendment_id <= MAX_ID else None
+    if amendment is None:
+        abort(HTTPStatus.NOT_FOUND, description="Amendement introuvable.")
+    return queries.amendment_data(amendment)
 
 
 BLUEPRINTS: list = [blp, ics.blp]

@@ -22,8 +22,9 @@ def test_wide_header_of_a_bureau_national_member_fits(seeded, live_url, browser,
         page.wait_for_url("**/compte/")
         page.goto(live_url + "/groupes/")
         nav = page.locator("#navigation")
-        for name in ("Administration", "Représentation", "À examiner", "Notifications", "Rechercher"):
-            link = nav.get_by_role("link", name=name)
+        for name in ("Administration", "Représentation", "Examen des amendements", "À examiner", "Notifications",
+                     "Amendements", "Rechercher"):
+            link = nav.get_by_role("link", name=name, exact=True)
             assert link.is_visible(), name
             box = link.bounding_box()
             assert box and box["x"] + box["width"] <= 1280, name

@@ -65,6 +65,6 @@ def test_a_chapter_reads_on_a_phone(live_url, phone, console_errors):
     phone.wait_for_selector(".text-block")
     phone.wait_for_load_state("load")  # measure once the stylesheets apply (slow under CI load)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    assert phone.locator(".line-numbers").first.is_visible()
+    assert phone.locator(".text-block .ln").first.is_visible()
     screenshot(phone, "pages-phone-chapter")
     assert console_errors == [], "\n".join(console_errors)

@@ -29,6 +29,8 @@ PATHS = [
     "/api/v1/events.ics",
     "/api/v1/working-groups/{group_id}/events.ics",
     "/api/v1/search",
+    "/api/v1/amendments",
+    "/api/v1/amendments/{amendment_id}",
 ]
 LISTS = ["/working-groups", "/events", "/contributions", "/texts"]
 

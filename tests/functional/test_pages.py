@@ -78,7 +78,7 @@ def test_every_page_has_the_layout_and_one_h1(client, url):
     assert "<header" in html and "<footer" in html
     assert html.count("<h1") == 1
     for label in ("Accueil", "Groupes de travail", "Calendrier", "Contributions", "Le texte",
-                  "Glossaire", "Se connecter"):  # fmt: skip
+                  "Amendements", "Glossaire", "Se connecter"):  # fmt: skip
         assert f">{label}</a>" in html
     assert 'href="/compte/connexion"' in html
     assert "/static/vendor/bootstrap.bundle.min.js" in html
@@ -94,7 +94,8 @@ def test_every_page_has_the_layout_and_one_h1(client, url):
         ("/calendrier/?vue=grille", "Calendrier"),
         ("/contributions/", "Contributions"),
         ("/texte/", "Le texte"),
-        ("/texte/glossaire", "Glossaire"),
+        ("/texte/glossaire", "Le texte"),
+        ("/amendements/", "Amendements"),
     ],
 )
 def test_the_active_section_is_marked_current_in_the_navigation(client, url, active):
@@ -455,15 +456,13 @@ def test_a_chapter_numbers_its_lines_and_anchors_every_block(client):
     html = page_text(get(client, f"/texte/chapitre/{chapter.anchor}"))
     anchors = re.findall(r'<div class="text-block [^"]+" id="([^"]+)">', html)
     assert anchors == [b.anchor for b in chapter.blocks]
-    spans = re.findall(
-        r'<a href="#[^"]+" class="line-link">\s*<span class="visually-hidden">Lignes </span>'
-        r"(\d+)(?:<span aria-hidden=\"true\">–</span><span class=\"visually-hidden\"> à </span>"
-        r"(\d+))?",
-        html,
-    )
+    # Each block says its range once for screen readers, and every line carries its number.
+    spans = re.findall(r'<p class="visually-hidden">Lignes? (\d+)(?: à (\d+))?', html)
     assert len(spans) == len(chapter.blocks)
     numbers = [(int(a), int(b or a)) for a, b in spans]
     assert numbers == [(b.line_start, b.line_end) for b in chapter.blocks]
+    lines = [int(n) for n in re.findall(r'<span class="line" id="L(\d+)">', html)]
+    assert lines == list(range(chapter.blocks[0].line_start, chapter.blocks[-1].line_end + 1))
     flat = [n for pair in numbers for n in pair]
     assert flat == sorted(flat) and numbers[0][0] >= 1
 
@@ -484,7 +483,7 @@ def _block_html(client, block: Block) -> str:
 def test_subheadings_are_headings(client):
     block = _first_block(BlockKind.SUBHEADING)
     section = _block_html(client, block)
-    assert re.search(r'<h2 class="block-subheading">.+</h2>', section)
+    assert re.search(r'<h2 class="lines block-subheading">.+</h2>', section)
 
 
 def test_recommendations_are_highlighted_with_their_number(client):
