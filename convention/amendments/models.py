@@ -77,6 +77,18 @@ STEP_LABELS = {
 
 DEFAULT_COSIGNATURES_REQUIRED = 5
 
+STATUS_TONES = {
+    AmendmentStatus.SUBMITTED: "neutral",
+    AmendmentStatus.ADMISSIBLE: "info",
+    AmendmentStatus.INADMISSIBLE: "warning",
+    AmendmentStatus.ADOPTED: "success",
+    AmendmentStatus.ADOPTED_MODIFIED: "success",
+    AmendmentStatus.MERGED: "info",
+    AmendmentStatus.REJECTED: "warning",
+    AmendmentStatus.WITHDRAWN: "neutral",
+    AmendmentStatus.MAINTAINED: "accent",
+}
+
 
 def _authenticated(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
@@ -229,6 +241,10 @@ class Amendment(Model):
     __table_args__ = (
         sa.UniqueConstraint("text_id", "number"),
         sa.Index("ix_amendment_text_chapter", "text_id", "chapter_anchor", "line_start"),
+        # The per-paragraph counts of the chapter page, read from the index alone.
+        sa.Index("ix_amendment_text_chapter_block", "text_id", "chapter_anchor", "block_anchor", "status"),
+        # The whole text's list in reading order, without sorting the table.
+        sa.Index("ix_amendment_text_line", "text_id", "line_start", "number"),
         sa.Index("ix_amendment_text_block", "text_id", "block_anchor"),
         sa.Index("ix_amendment_text_status", "text_id", "status"),
         sa.CheckConstraint("span_end >= span_start", name="span_ordered"),
@@ -240,6 +256,11 @@ class Amendment(Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def status_tone(self) -> str:
+        """The badge colour of the status (a class suffix of the site's stylesheet)."""
+        return STATUS_TONES[self.status]
 
     @property
     def kind_label(self) -> str:

@@ -516,6 +516,7 @@ def review_chapter(convention, anchor: str):
         rows=rows,
         amendments=amendments,
         conflicts=queries.adopted_conflicts(amendments),
+        numbers_by_id={a.id: a.number for a in amendments},
         form=form,
         filters=filters,
         status_labels=STATUS_LABELS,
@@ -526,14 +527,17 @@ def review_chapter(convention, anchor: str):
 
 def _review_rows(amendments):
     """The review table's rows in line order: a lone amendment, or a cluster folded as one row."""
+    members: dict[int, list] = {}
+    for amendment in amendments:
+        if amendment.cluster_id is not None:
+            members.setdefault(amendment.cluster_id, []).append(amendment)
     rows, seen = [], set()
     for amendment in amendments:
         if amendment.cluster_id is None:
             rows.append(("single", amendment, [amendment]))
         elif amendment.cluster_id not in seen:
             seen.add(amendment.cluster_id)
-            members = [a for a in amendments if a.cluster_id == amendment.cluster_id]
-            rows.append(("cluster", amendment, members))
+            rows.append(("cluster", amendment, members[amendment.cluster_id]))
     return rows
 
 

@@ -17,8 +17,16 @@ def acronym_pattern(abbreviations: list[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w&#])({alternatives})(?!\w)")
 
 
+def acronym_titles(acronyms: Mapping[str, str]) -> dict[str, str]:
+    """Escaped abbreviation → escaped meaning, as ``wrap_acronyms`` looks them up."""
+    return {str(escape(abbr)): str(escape(meaning)) for abbr, meaning in acronyms.items()}
+
+
 def wrap_acronyms(
-    text: str, acronyms: Mapping[str, str], pattern: re.Pattern[str] | None = None
+    text: str,
+    acronyms: Mapping[str, str],
+    pattern: re.Pattern[str] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> Markup:
     """Escape ``text``, then wrap each whole-word acronym in ``<abbr title="meaning">``.
 
@@ -30,7 +38,8 @@ def wrap_acronyms(
         pattern = acronym_pattern(list(acronyms))
     if pattern is None:
         return Markup(escaped)
-    titles = {str(escape(abbr)): str(escape(meaning)) for abbr, meaning in acronyms.items()}
+    if titles is None:
+        titles = acronym_titles(acronyms)
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(1)

@@ -16,12 +16,12 @@ from convention.domain.textstructure import BlockKind
 from convention.extensions import db
 from convention.jobs.models import JobState
 from convention.texts import export, queries
-from convention.texts.rendering import acronym_pattern, wrap_acronyms
+from convention.texts.rendering import acronym_pattern, acronym_titles, wrap_acronyms
 
 bp = Blueprint("texts", __name__, url_prefix="/texte")
 
 
-def _acronyms() -> tuple[dict[str, str], object]:
+def _acronyms() -> tuple[dict[str, str], object, dict[str, str]]:
     """The current convention's acronyms (abbreviation → meaning) and their regex, per request."""
     if "acronyms" not in g:
         convention = current_convention()
@@ -30,7 +30,7 @@ def _acronyms() -> tuple[dict[str, str], object]:
             if convention is not None
             else {}
         )
-        g.acronyms = (mapping, acronym_pattern(list(mapping)))
+        g.acronyms = (mapping, acronym_pattern(list(mapping)), acronym_titles(mapping))
     return g.acronyms
 
 
@@ -39,8 +39,8 @@ def abbr_filter(text: str, acronyms: dict[str, str] | None = None) -> Markup:
     """Escape ``text`` and mark the glossary's acronyms with ``<abbr title>``."""
     if acronyms is not None:
         return wrap_acronyms(text or "", acronyms)
-    mapping, pattern = _acronyms()
-    return wrap_acronyms(text or "", mapping, pattern)
+    mapping, pattern, titles = _acronyms()
+    return wrap_acronyms(text or "", mapping, pattern, titles)
 
 
 def _text_and_version(convention):

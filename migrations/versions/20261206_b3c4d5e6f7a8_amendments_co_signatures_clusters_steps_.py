@@ -131,6 +131,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_amendment_submitted_by_id'), ['submitted_by_id'], unique=False)
         batch_op.create_index('ix_amendment_text_block', ['text_id', 'block_anchor'], unique=False)
         batch_op.create_index('ix_amendment_text_chapter', ['text_id', 'chapter_anchor', 'line_start'], unique=False)
+        batch_op.create_index('ix_amendment_text_chapter_block', ['text_id', 'chapter_anchor', 'block_anchor', 'status'], unique=False)
+        batch_op.create_index('ix_amendment_text_line', ['text_id', 'line_start', 'number'], unique=False)
         batch_op.create_index('ix_amendment_text_status', ['text_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_amendment_version_id'), ['version_id'], unique=False)
 
@@ -193,6 +195,8 @@ def downgrade():
     with op.batch_alter_table('amendment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_amendment_version_id'))
         batch_op.drop_index('ix_amendment_text_status')
+        batch_op.drop_index('ix_amendment_text_line')
+        batch_op.drop_index('ix_amendment_text_chapter_block')
         batch_op.drop_index('ix_amendment_text_chapter')
         batch_op.drop_index('ix_amendment_text_block')
         batch_op.drop_index(batch_op.f('ix_amendment_submitted_by_id'))
