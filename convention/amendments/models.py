@@ -26,6 +26,7 @@ from convention.domain.amendments import (
     Anchor,
     Opinion,
 )
+from convention.domain.consolidation import BlockChange
 from convention.domain.phases import PhaseKind, is_open
 from convention.domain.roles import Role
 
@@ -220,6 +221,10 @@ class Amendment(Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     modified_replacement: Mapped[str] = mapped_column(sa.Text, default="")  # adopted as modified
     updated_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # « À redéposer »: pending when the text was consolidated, its passage not found in the new
+    # version (it stays on the version it was written on; nothing is deleted).
+    is_orphaned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    orphaned_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     convention = relationship("Convention")
     text = relationship("Text")
@@ -420,3 +425,23 @@ class AmendmentStep(Model):
         if self.kind == StepKind.OPINION and self.opinion is not None:
             return OPINION_LABELS[self.opinion]
         return STEP_LABELS[self.kind]
+
+
+class BlockAmendment(Model):
+    """An adopted amendment that changed a block when its version was consolidated.
+
+    ``version_id`` is the consolidated version; ``block_anchor`` the block's stable anchor in it
+    (for a deleted block, the anchor it had: it is not in the version any more).
+    """
+
+    __tablename__ = "block_amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("text_version.id"), index=True)
+    block_anchor: Mapped[str] = mapped_column(sa.String(40))
+    amendment_id: Mapped[int] = mapped_column(sa.ForeignKey("amendment.id"), index=True)
+    change: Mapped[BlockChange] = mapped_column(str_enum(BlockChange))
+
+    amendment: Mapped[Amendment] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("version_id", "block_anchor", "amendment_id"),)

@@ -465,11 +465,12 @@ def _rewrite(amendment: Amendment, wording: str) -> None:
         amendment.kind = AmendmentKind.MODIFY
         amendment.is_whole_block = False
     amendment.citation = domain.citation(
-        _as_change(amendment), amendment.line_start, amendment.line_end
+        as_change(amendment), amendment.line_start, amendment.line_end
     )
 
 
-def _as_change(amendment: Amendment) -> Change:
+def as_change(amendment: Amendment) -> Change:
+    """The stored amendment as the domain's Change (to apply it, or to cite it again)."""
     return Change(
         kind=amendment.kind,
         start=amendment.span_start,
@@ -752,7 +753,9 @@ def bulk_review(
             result.refused.append((amendment.number, str(error)))
         else:
             result.done.append(amendment.number)
-    audit(actor, "amendment.bulk", None, action=action, done=result.done, refused=[n for n, _ in result.refused])
+    audit(
+        actor, "amendment.bulk", None, bulk_action=action, done=result.done, refused=[n for n, _ in result.refused]
+    )
     return result
 
 

@@ -136,6 +136,8 @@ def filtered(text_id: int, filters: AmendmentFilters) -> sa.Select:
         query = query.where(Amendment.block_anchor == filters.block)
     if filters.status is not None:
         query = query.where(Amendment.status == filters.status)
+    else:  # a withdrawn amendment is listed only when asked for (as the paragraph counts leave it out)
+        query = query.where(Amendment.status != AmendmentStatus.WITHDRAWN)
     if filters.section_id:
         query = query.where(Amendment.section_id == filters.section_id)
     if filters.federation_id:

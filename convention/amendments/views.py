@@ -42,6 +42,7 @@ from convention.domain.amendments import (
     STATUS_LABELS,
     AmendmentStatus,
     Opinion,
+    apply_change,
 )
 from convention.domain.errors import DomainError
 from convention.domain.phases import PhaseKind
@@ -308,10 +309,11 @@ def _duplicate_of(text_id: int, block_anchor: str, requested: str, data: Amendme
         if requested == RequestedKind.EDIT and not amendment.is_insertion and not amendment.is_whole_block:
             block = queries.find_block_for(amendment)
             if block is not None:
-                text = normalize_space(block.text)
-                result = normalize_space(text[: amendment.span_start] + " " + amendment.replacement + " "
-                                         + text[amendment.span_end:])
-                if result == wanted:
+                try:
+                    result = apply_change(block.text, operations.as_change(amendment))
+                except DomainError:
+                    continue
+                if result == [wanted]:
                     return amendment
     return None
 
