@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from convention.amendments.models import (
     Amendment,
@@ -16,6 +16,7 @@ from convention.amendments.models import (
 )
 from convention.domain.amendments import ADOPTED_STATUSES, AmendmentStatus, conflicts
 from convention.extensions import db
+from convention.members.models import Federation, Section
 from convention.texts.models import Block, Chapter, TextVersion
 
 PER_PAGE = 50
@@ -167,8 +168,23 @@ def list_for_review(text_id: int, chapter_anchor: str, filters: AmendmentFilters
     """Every amendment of a chapter for the review table, in line order."""
     query = filtered(text_id, AmendmentFilters(**{**filters.__dict__, "chapter": chapter_anchor}))
     return db.session.scalars(
-        query.options(selectinload(Amendment.section), selectinload(Amendment.federation))
+        query.options(
+            load_only(*REVIEW_COLUMNS, raiseload=False),
+            selectinload(Amendment.section).load_only(Section.name),
+            selectinload(Amendment.federation).load_only(Federation.title),
+        )
     ).all()
+
+
+# What the review table shows and what the conflict check reads: a chapter may hold a thousand
+# amendments, and their rationales and dates are not shown there.
+REVIEW_COLUMNS = (
+    Amendment.id, Amendment.number, Amendment.text_id, Amendment.chapter_anchor, Amendment.block_anchor,
+    Amendment.kind, Amendment.span_start, Amendment.span_end, Amendment.is_whole_block, Amendment.original,
+    Amendment.replacement, Amendment.line_start, Amendment.line_end, Amendment.citation, Amendment.author_name,
+    Amendment.section_id, Amendment.federation_id, Amendment.status, Amendment.cosignature_count,
+    Amendment.cluster_id, Amendment.is_synthesis, Amendment.opinion,
+)  # fmt: skip
 
 
 def adopted_conflicts(amendments: Sequence[Amendment]) -> dict[int, list[int]]:
