@@ -9,7 +9,7 @@ import hashlib
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from convention.amendments import operations, queries
+from convention.amendments import consolidation, operations, queries
 from convention.amendments.forms import (
     AdmissibilityForm,
     AmendmentForm,
@@ -610,3 +610,39 @@ def assignments(convention):
         return redirect(url_for(".assignments"))
     return render_template("amendments/assignments.html", form=form, chapters=chapters, groups=groups,
                            current=current)
+
+
+# --- consolidation: the next version from the adopted amendments ----------------------------------
+
+
+@bp.route("/examen/consolider", methods=["GET", "POST"])
+@login_required
+@with_convention
+def consolidate(convention):
+    """« Consolider le texte »: what would be consolidated, the conflicts to resolve, the job to start."""
+    require(consolidation.can_consolidate(current_user, convention))
+    text = _text(convention)
+    form = ButtonForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            job, started = consolidation.start_consolidation(current_user, convention, text)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            status = 409
+        else:
+            db.session.commit()
+            if not started:
+                flash("Une consolidation du texte est déjà en cours : la voici.", "info")
+            return redirect(url_for("jobs.show", job_id=job.id))
+    elif request.method == "POST":
+        abort(400)
+    plan = consolidation.plan_consolidation(text)
+    return render_template(
+        "amendments/consolidate.html",
+        plan=plan,
+        conflicts=[(a, b, line) for (a, b), line in zip(
+            plan.conflicts, consolidation.conflict_lines(plan.conflicts), strict=True)],
+        form=form,
+    ), status

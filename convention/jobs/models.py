@@ -16,18 +16,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from convention.core.db import Model, UTCDateTime, str_enum, utcnow
+from convention.domain.roles import Role
 
 
 class JobKind(enum.StrEnum):
     MEMBER_IMPORT = "member_import"
     TEXT_PDF = "text_pdf"
     TALLY = "tally"
+    TEXT_CONSOLIDATION = "text_consolidation"
 
 
 JOB_KIND_LABELS = {
     JobKind.MEMBER_IMPORT: "Import du fichier des adhérents",
     JobKind.TEXT_PDF: "Export du texte en PDF",
     JobKind.TALLY: "Dépouillement du scrutin",
+    JobKind.TEXT_CONSOLIDATION: "Consolidation du texte",
 }
 
 
@@ -92,6 +95,11 @@ class Job(Model):
             return False
         if self.kind == JobKind.TEXT_PDF:
             return True
+        if self.kind == JobKind.TEXT_CONSOLIDATION:  # the convention's steering committee started it
+            convention_id = (self.params or {}).get("convention_id")
+            if user.is_national_bureau:
+                return True
+            return convention_id is not None and user.has_role(Role.COMMITTEE, convention_id=convention_id)
         # The member file and the count are the Bureau national's: one who has left it no
         # longer sees even the jobs they started (the error details quote the file's lines).
         return user.is_national_bureau

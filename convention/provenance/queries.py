@@ -29,6 +29,7 @@ class SourceRef:
     detail: str  # « Contribution n° 12 · Section Grenoble », « Audition du 3 mars 2026 »
     note: str
     url: str
+    label: str = ""  # for an amendment: « Modifié par », « Inséré par »
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,76 @@ def sources_by_anchor(
 
 
 def sources_of_chapter(chapter: Chapter) -> dict[str, list[SourceRef]]:
-    """The sources of each block of ``chapter`` (by block anchor), in two queries."""
-    text_id = db.session.scalar(
-        sa.select(TextVersion.text_id).where(TextVersion.id == chapter.version_id)
-    )
-    return sources_by_anchor(text_id, [b.anchor for b in chapter.blocks])
+    """The sources of each block of ``chapter`` (by block anchor), then the amendments that
+    changed it up to the chapter's version, in four queries."""
+    version = db.session.get(TextVersion, chapter.version_id)
+    anchors = [b.anchor for b in chapter.blocks]
+    result = sources_by_anchor(version.text_id, anchors)
+    for anchor, refs in amendments_by_anchor(version.text_id, version.number, anchors).items():
+        result[anchor] = [*result.get(anchor, []), *refs]
+    return result
+
+
+def _of(name: str) -> str:
+    """« de Grenoble », « d'Orléans », « du Havre », « des Sables-d'Olonne »."""
+    if name.startswith("Le "):
+        return f"du {name[3:]}"
+    if name.startswith("Les "):
+        return f"des {name[4:]}"
+    if name[:1].upper() in "AEIOUYÂÊÎÔÛÉÈÀ":
+        return f"d'{name}"
+    return f"de {name}"
+
+
+def _amendment_signer(amendment) -> str:
+    """« section de Grenoble », « fédération de l'Isère », the author's name, « comité de pilotage »."""
+    if amendment.is_synthesis:
+        return "comité de pilotage"
+    if amendment.section is not None:
+        return f"section {_of(amendment.section.name)}"
+    if amendment.federation is not None:
+        title = amendment.federation.title
+        return title[:1].lower() + title[1:]
+    return amendment.author_name
+
+
+def amendments_by_anchor(text_id: int, version_number: int, anchors: Iterable[str]) -> dict[str, list[SourceRef]]:
+    """block anchor → the adopted amendments that changed (or inserted) it in the consolidations
+    of the text up to version ``version_number``, oldest first (one query, two for the units)."""
+    from convention.amendments.models import Amendment, BlockAmendment
+    from convention.domain.consolidation import BlockChange
+
+    anchors = list(anchors)
+    if not anchors:
+        return {}
+    rows = db.session.execute(
+        sa.select(BlockAmendment.block_anchor, BlockAmendment.change, Amendment)
+        .join(Amendment, Amendment.id == BlockAmendment.amendment_id)
+        .join(TextVersion, TextVersion.id == BlockAmendment.version_id)
+        .where(
+            TextVersion.text_id == text_id,
+            TextVersion.number <= version_number,
+            BlockAmendment.block_anchor.in_(anchors),
+            BlockAmendment.change != BlockChange.DELETED,
+        )
+        .options(selectinload(Amendment.section), selectinload(Amendment.federation))
+        .order_by(TextVersion.number, Amendment.number)
+    ).all()
+    result: dict[str, list[SourceRef]] = defaultdict(list)
+    for anchor, change, amendment in rows:
+        kind = "de synthèse " if amendment.is_synthesis else ""
+        result[anchor].append(
+            SourceRef(
+                "amendment",
+                amendment.id,
+                f"l'amendement {kind}n° {amendment.number}",
+                _amendment_signer(amendment),
+                "",
+                f"/amendements/{amendment.id}",
+                "Inséré par" if change == BlockChange.INSERTED else "Modifié par",
+            )
+        )
+    return dict(result)
 
 
 def _places(condition) -> list[TextPlace]:
