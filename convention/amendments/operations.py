@@ -134,11 +134,13 @@ def compute(version: TextVersion, block: Block, data: AmendmentData) -> tuple[Ch
     return change, first, last, domain.citation(change, first, last)
 
 
-def related_amendments(text_id: int, block_anchor: str, change: Change, exclude_id: int | None = None):
-    """The amendments already filed on the same passage: identical, similar or overlapping."""
+def related_amendments(
+    text_id: int, block_anchor: str, change: Change, exclude_id: int | None = None, version_id: int | None = None
+):
+    """The amendments already filed on the same passage of a version: identical, similar or overlapping."""
     candidates = [
         a
-        for a in queries.amendments_on_block(text_id, block_anchor)
+        for a in queries.amendments_on_block(text_id, block_anchor, version_id)
         if a.status != AmendmentStatus.WITHDRAWN and a.id != exclude_id
     ]
     probe = domain.Anchor(
@@ -168,7 +170,7 @@ def preview_amendment(version: TextVersion, block: Block, data: AmendmentData) -
         line_start=first,
         line_end=last,
         citation=citation,
-        related=related_amendments(version.text_id, block.anchor, change),
+        related=related_amendments(version.text_id, block.anchor, change, version_id=version.id),
     )
 
 
@@ -313,7 +315,7 @@ def submit_amendment(
     else:
         ensure(has_dues_paid(actor, today), "Seuls les adhérents à jour de cotisation déposent un amendement.")
         amendment.author_member_id = actor.member_id
-    related = related_amendments(version.text_id, block.anchor, change)
+    related = related_amendments(version.text_id, block.anchor, change, version_id=version.id)
     _insert_numbered(amendment)
     _step(amendment, StepKind.SUBMITTED, actor, actor_label=amendment.signed_by)
     _join_cluster(amendment, related)

@@ -57,34 +57,43 @@ def find_block_for(amendment: Amendment) -> Block | None:
     return find_block(amendment.version_id, amendment.block_anchor)
 
 
-def amendments_on_block(text_id: int, block_anchor: str) -> Sequence[Amendment]:
-    """Every amendment of a paragraph, in order of number."""
-    return db.session.scalars(
-        sa.select(Amendment)
-        .where(Amendment.text_id == text_id, Amendment.block_anchor == block_anchor)
-        .order_by(Amendment.number)
-    ).all()
+def amendments_on_block(text_id: int, block_anchor: str, version_id: int | None = None) -> Sequence[Amendment]:
+    """Every amendment of a paragraph (anchored in ``version_id`` when given), in order of number.
+
+    Amendments are anchored in one version: after a consolidation, those still pending are moved
+    to the new version, the decided ones stay on the version they were decided on (their spans
+    point into that version's text), so comparisons of spans keep to one version.
+    """
+    query = sa.select(Amendment).where(Amendment.text_id == text_id, Amendment.block_anchor == block_anchor)
+    if version_id is not None:
+        query = query.where(Amendment.version_id == version_id)
+    return db.session.scalars(query.order_by(Amendment.number)).all()
 
 
-def counts_by_block(text_id: int, chapter_anchor: str) -> dict[str, int]:
-    """block anchor → number of amendments (withdrawn ones left out), for one chapter."""
+def counts_by_block(text_id: int, chapter_anchor: str, version_id: int | None = None) -> dict[str, int]:
+    """block anchor → number of amendments (withdrawn ones left out), for one chapter of a version."""
     rows = db.session.execute(
         sa.select(Amendment.block_anchor, sa.func.count())
         .where(
             Amendment.text_id == text_id,
             Amendment.chapter_anchor == chapter_anchor,
             Amendment.status != AmendmentStatus.WITHDRAWN,
+            *([Amendment.version_id == version_id] if version_id is not None else []),
         )
         .group_by(Amendment.block_anchor)
     ).all()
     return {anchor: count for anchor, count in rows}
 
 
-def counts_by_chapter(text_id: int) -> dict[str, int]:
-    """chapter anchor → number of amendments (withdrawn ones left out), for the whole text."""
+def counts_by_chapter(text_id: int, version_id: int | None = None) -> dict[str, int]:
+    """chapter anchor → number of amendments (withdrawn ones left out), for the whole text or a version."""
     rows = db.session.execute(
         sa.select(Amendment.chapter_anchor, sa.func.count())
-        .where(Amendment.text_id == text_id, Amendment.status != AmendmentStatus.WITHDRAWN)
+        .where(
+            Amendment.text_id == text_id,
+            Amendment.status != AmendmentStatus.WITHDRAWN,
+            *([Amendment.version_id == version_id] if version_id is not None else []),
+        )
         .group_by(Amendment.chapter_anchor)
     ).all()
     return {anchor: count for anchor, count in rows}
@@ -301,12 +310,13 @@ def version_by_id(version_id: int) -> TextVersion | None:
     return db.session.get(TextVersion, version_id)
 
 
-def pending_counts_by_chapter(text_id: int) -> dict[str, int]:
+def pending_counts_by_chapter(text_id: int, version_id: int | None = None) -> dict[str, int]:
     """chapter anchor → amendments still waiting for a step (déposés or recevables)."""
     rows = db.session.execute(
         sa.select(Amendment.chapter_anchor, sa.func.count())
         .where(
             Amendment.text_id == text_id,
+            *([Amendment.version_id == version_id] if version_id is not None else []),
             Amendment.status.in_([AmendmentStatus.SUBMITTED, AmendmentStatus.ADMISSIBLE]),
         )
         .group_by(Amendment.chapter_anchor)

@@ -121,7 +121,9 @@ def _filters(version_id: int | None = None) -> queries.AmendmentFilters:
 @with_convention
 def index(convention):
     text = _text(convention)
-    filters = _filters()
+    number = request.args.get("version", type=int)
+    version = next((v for v in text.versions if v.number == number), None)
+    filters = _filters(version_id=version.id if version else None)
     page = request.args.get("page", 1, type=int) or 1
     pagination = queries.paginate(text.id, filters, page=page)
     chapters = queries.chapters_of_version(text.current_version.id)
@@ -132,7 +134,8 @@ def index(convention):
         text=text,
         pagination=pagination,
         filters=filters,
-        args=filters.as_args(),
+        args={**filters.as_args(), **({"version": str(version.number)} if version else {})},
+        version=version,
         chapters=chapters,
         chapter_titles=chapter_titles,
         federations=federations,
@@ -256,7 +259,7 @@ def new(convention):
         key = _preview_key(block.anchor, requested, edited or "")
         try:
             if form.confirm.data and form.preview_key.data == key:
-                duplicate = _duplicate_of(text.id, block.anchor, requested, data)
+                duplicate = _duplicate_of(text.id, block.anchor, requested, data, version.id)
                 if duplicate is not None:
                     flash(f"Vous avez déjà déposé cet amendement : c’est le n° {duplicate.number}.", "info")
                     return redirect(url_for(".detail", amendment_id=duplicate.id))
@@ -293,12 +296,12 @@ def new(convention):
     )
 
 
-def _duplicate_of(text_id: int, block_anchor: str, requested: str, data: AmendmentData):
+def _duplicate_of(text_id: int, block_anchor: str, requested: str, data: AmendmentData, version_id: int):
     """The same amendment already filed by the same account (a double submit)."""
     from convention.domain.textstructure import normalize_space
 
     wanted = normalize_space(data.edited)
-    for amendment in queries.amendments_on_block(text_id, block_anchor):
+    for amendment in queries.amendments_on_block(text_id, block_anchor, version_id):
         if amendment.submitted_by_id != current_user.id or amendment.status not in OPEN_STATUSES:
             continue
         if requested == RequestedKind.DELETE and amendment.is_whole_block:
@@ -468,8 +471,8 @@ def review_home(convention):
     chapters = queries.chapters_of_version(text.current_version.id)
     if chapters_allowed is not None:
         chapters = [c for c in chapters if c.anchor in chapters_allowed]
-    pending = queries.pending_counts_by_chapter(text.id)
-    totals = queries.counts_by_chapter(text.id)
+    pending = queries.pending_counts_by_chapter(text.id, text.current_version.id)
+    totals = queries.counts_by_chapter(text.id, text.current_version.id)
     return render_template(
         "amendments/review_home.html",
         chapters=chapters,
@@ -491,7 +494,7 @@ def review_chapter(convention, anchor: str):
     chapter = text_queries.get_chapter(text.current_version.id, anchor)
     if chapter is None:
         abort(404)
-    filters = _filters()
+    filters = _filters(version_id=text.current_version.id)  # the amendments anchored in the text as it is
     amendments = queries.list_for_review(text.id, anchor, filters)
     by_id = {a.id: a for a in amendments}
     form = BulkForm()

@@ -3,3 +3,4 @@
 import convention.members.jobs  # noqa: F401
 import convention.texts.export  # noqa: F401
 import convention.votes.tally  # noqa: F401
+import convention.amendments.consolidation  # noqa: F401

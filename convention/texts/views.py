@@ -61,7 +61,7 @@ def index(convention):
     parts = queries.list_parts(version.id) if version else []
     counts = queries.count_proposals_by_chapter(version.id) if version else {}
     is_current = version is not None and version is text.current_version
-    amendment_counts = amendment_queries.counts_by_chapter(text.id) if is_current else {}
+    amendment_counts = amendment_queries.counts_by_chapter(text.id, version.id) if is_current else {}
     return render_template(
         "texts/index.html",
         is_current=is_current,
@@ -87,7 +87,7 @@ def chapter(convention, anchor: str):
         abort(404)
     previous, following = queries.chapter_neighbours(version.id, found.id)
     is_current = version is text.current_version
-    counts = amendment_queries.counts_by_block(text.id, found.anchor) if is_current else {}
+    counts = amendment_queries.counts_by_block(text.id, found.anchor, version.id) if is_current else {}
     return render_template(
         "texts/chapter.html",
         text=text,

@@ -72,7 +72,7 @@ def test_chapter_page_numbers_every_line_and_links_each_paragraph(client, world)
     assert 'id="L9"' not in html
     assert 'id="L9"' in page_text(client.get("/texte/chapitre/I-2"))
     # One count per paragraph (the withdrawn amendment left out), opening the paragraph's list.
-    assert re.search(r'<a class="amend-count" href="/amendements/\?alinea=I-1-1">2 amendements', html)
+    assert re.search(r'<a class="amend-count" href="/amendements/\?alinea=I-1-1&version=1">2 amendements', html)
     assert "/amendements/?alinea=I-1-3" not in html
     assert "2 amendements sur ce chapitre" in html
     # « Amender », « Insérer un alinéa après », « Supprimer » under each paragraph while open.
@@ -434,6 +434,6 @@ def test_the_paragraph_count_matches_the_list_it_opens(client, world):
     ops.withdraw_amendment(world.users["member_paid"], withdrawn)
     db.session.commit()
     chapter = page_text(client.get("/texte/chapitre/I-1"))
-    count = int(re.search(r'href="/amendements/\?alinea=I-1-1">(\d+) amendement', chapter).group(1))
-    listed = numbers_listed(page_text(client.get("/amendements/?alinea=I-1-1")))
+    count = int(re.search(r'href="/amendements/\?alinea=I-1-1&version=1">(\d+) amendement', chapter).group(1))
+    listed = numbers_listed(page_text(client.get("/amendements/?alinea=I-1-1&version=1")))
     assert count == len(listed), (count, listed)
