@@ -373,6 +373,7 @@ def amendment_data(a: Amendment) -> dict[str, Any]:
         },
         "decision": _decision(a),
         "is_synthesis": a.is_synthesis,
+        "to_resubmit": a.is_orphaned,
         "merged_into": a.merged_into.number if a.merged_into is not None else None,
         "submitted": _paris(a.submitted_dt),
         "url": url_for("amendments.detail", amendment_id=a.id),

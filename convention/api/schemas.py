@@ -474,6 +474,13 @@ class AmendmentSchema(ma.Schema):
     is_synthesis = fields.Boolean(
         required=True, metadata={"description": "Amendement de synthèse écrit par le comité."}
     )
+    to_resubmit = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "« À redéposer » : le texte a changé et le passage cité n'a pas été retrouvé "
+            "dans la nouvelle version."
+        },
+    )
     merged_into = fields.Integer(
         allow_none=True,
         required=True,

@@ -192,6 +192,7 @@ def test_adopted_modification(client, data):
         "decision": {"status": "adopted", "reason": "Adopté par le comité.", "date": item["decision"]["date"],
                      "modified_wording": None},
         "is_synthesis": False,
+        "to_resubmit": False,
         "merged_into": None,
         "submitted": item["submitted"],
         "url": f"/amendements/{first.id}",
