@@ -44,7 +44,7 @@ run: seed
 	@echo
 	@echo "Convention est servie sur http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)"
 	@$(BIN)/flask demo-accounts
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(BIN)/flask run
 
 # SQLite pass, then (CI=true or TEST_POSTGRES=1) a PostgreSQL + Redis pass; PYTEST_ARGS go to pytest.
 test: install

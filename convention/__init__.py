@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from config import CONFIGS, DEFAULT_SECRET_KEY
+from config import CONFIGS, check_and_complete
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
@@ -40,11 +40,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     name = config_name or os.environ.get("CONVENTION_CONFIG", "development")
     app.config.from_object(CONFIGS[name])
     app.config.update(overrides)
-    if name == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
-        raise RuntimeError(
-            "SECRET_KEY must be set in production (export SECRET_KEY=… with a long random value)."
-        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Refuses an unsafe production configuration; development gets a random key kept in instance/.
+    check_and_complete(app.config, name, app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin, every start
 
@@ -60,6 +58,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from convention.core.templating import init_templating
 
     register_error_handlers(app)
+    from convention.core.security import no_store_for_signed_in_pages, refuse_nul_characters
+
+    app.before_request(refuse_nul_characters)
+    app.after_request(no_store_for_signed_in_pages)
     init_templating(app)
 
     from convention.cli import register_cli
@@ -78,7 +80,11 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     after_commit.install(db.session)
     migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"), compare_type=True)
-    # The limiter goes before CSRF so that bad-token POSTs on the login form count too.
+    # The limiter goes before CSRF so that bad-token POSTs on the login form count too. A Redis
+    # store goes through FallbackStorage: a Redis outage must not turn logins into errors.
+    from convention.core.ratelimit import resilient_storage_uri
+
+    app.config["RATELIMIT_STORAGE_URI"] = resilient_storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
@@ -90,9 +96,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from convention.members.models import User
+        from convention.auth.sessions import load_session_user
 
-        return db.session.get(User, int(user_id))
+        return load_session_user(user_id)
 
     Talisman(
         app,

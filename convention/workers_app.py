@@ -62,6 +62,7 @@ def init_celery(app: Flask) -> Celery:
         broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
     )
     # Register the tasks (``shared_task``) on this app.
+    import convention.auth.tasks  # noqa: F401
     import convention.jobs.tasks  # noqa: F401
     import convention.notifications.tasks  # noqa: F401
     import convention.scheduling.tasks  # noqa: F401

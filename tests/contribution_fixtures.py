@@ -171,7 +171,7 @@ def make_contribution(
 def log_in(client, user) -> None:
     """Log ``user`` in by the session cookie (no password hashing, no rate limit)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -14,9 +14,15 @@ from wtforms.validators import DataRequired, InputRequired, Optional, Validation
 
 from convention.contributions.attachments import format_size
 from convention.conventions.models import PHASE_LABELS
-from convention.domain.memberfile import ALIASES, COLUMNS, REQUIRED, normalise_header, sniff_delimiter
+from convention.domain.memberfile import (
+    ALIASES,
+    COLUMNS,
+    REQUIRED,
+    decode_member_file,
+    normalise_header,
+    sniff_delimiter,
+)
 from convention.domain.roles import Role
-from convention.domain.textimport import decode_document
 from convention.members.models import ROLE_LABELS
 
 FOLLOW_DATES = ""
@@ -93,7 +99,7 @@ class RevokeRoleForm(FlaskForm):
 
 # The member file: 100,000 members take about 10 MB.
 DEFAULT_MEMBER_FILE_MAX_BYTES = 15 * 1024 * 1024
-MEMBER_FILE_EXTENSIONS = (".csv", ".txt")
+MEMBER_FILE_EXTENSIONS = (".csv", ".txt", ".xlsx")
 
 
 def member_file_max_bytes() -> int:
@@ -101,12 +107,16 @@ def member_file_max_bytes() -> int:
 
 
 def check_member_file_header(data: bytes) -> str | None:
-    """Why ``data`` cannot be the member file (empty, binary, not UTF-8, no CSV header), or None.
+    """Why ``data`` cannot be the member file (empty, binary, unreadable, no header), or None.
 
     Only the header is checked here, so that the page answers at once; the lines are
-    checked by the import job, which lists every bad line.
+    checked by the import job, which lists every bad line. A workbook is checked by the job.
     """
-    text, issues = decode_document(data)
+    from convention.members.files import ZIP_MAGIC, is_xlsx
+
+    if data.startswith(ZIP_MAGIC):
+        return None if is_xlsx(data) else "Fichier refusé : ce n'est ni un fichier CSV ni un classeur XLSX."
+    text, _encoding, issues = decode_member_file(data)
     if text is None:
         return "Fichier refusé : " + issues[0].message
     header_line = text.split("\n", 1)[0]
@@ -133,7 +143,7 @@ class MemberFileForm(FlaskForm):
     file = FileField(
         _l("Fichier des adhérents (CSV)"),
         validators=[FileRequired(_l("Choisissez le fichier CSV des adhérents."))],
-        render_kw={"accept": ".csv,text/csv"},
+        render_kw={"accept": ".csv,.xlsx,text/csv"},
     )
     confirm = BooleanField(
         _l(
@@ -142,13 +152,21 @@ class MemberFileForm(FlaskForm):
         ),
         validators=[DataRequired(_l("Cochez la case pour confirmer l'import."))],
     )
+    create_sections = BooleanField(
+        _l("Créer les sections absentes du fichier"),
+        description=_l(
+            "Sans cette case, une section inconnue est signalée avec les noms proches (une "
+            "faute de frappe ne crée pas de section)."
+        ),
+    )
     submit = SubmitField(_l("Importer le fichier"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.upload: tuple[str, bytes] | None = None
         self.file.description = _l(
-            "Fichier CSV encodé en UTF-8, de %(size)s au plus, colonnes séparées par « ; » ou « , ».",
+            "Fichier CSV (UTF-8, ou « CSV (séparateur : point-virgule) » d'Excel, ou texte "
+            "Unicode) ou classeur XLSX, de %(size)s au plus.",
             size=format_size(member_file_max_bytes()),
         )
 
@@ -159,7 +177,10 @@ class MemberFileForm(FlaskForm):
         filename = secure_filename(storage.filename) or "adherents.csv"
         if not filename.lower().endswith(MEMBER_FILE_EXTENSIONS):
             raise ValidationError(
-                _l("Fichier refusé : seul un fichier CSV (.csv) est accepté, pas « %(name)s ».", name=filename)
+                _l(
+                    "Fichier refusé : seul un fichier CSV (.csv) ou XLSX (.xlsx) est accepté, pas « %(name)s ».",
+                    name=filename,
+                )
             )
         max_bytes = member_file_max_bytes()
         data = storage.stream.read(max_bytes + 1)

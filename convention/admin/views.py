@@ -229,7 +229,9 @@ def member_file():
     form = MemberFileForm()
     if form.validate_on_submit() and form.upload is not None:
         filename, data = form.upload
-        job = start_member_import(current_user, filename, data)
+        job = start_member_import(
+            current_user, filename, data, create_sections=bool(form.create_sections.data)
+        )
         db.session.commit()
         flash(_("Fichier « %(name)s » reçu : l'import est lancé.", name=filename), "info")
         return redirect(url_for("jobs.show", job_id=job.id))

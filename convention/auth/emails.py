@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_mail import Message
 
+from convention.core.links import external_url
 from convention.extensions import mail
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_BASE_URL = "http://localhost:5000"
-
-
-def external_url(endpoint: str, **values: str) -> str:
-    """An absolute URL, from a request or from a CLI command (``PUBLIC_BASE_URL``)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base_url = current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
-    with current_app.test_request_context(base_url=base_url):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _render(name: str, **context: object) -> str:

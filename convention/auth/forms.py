@@ -7,9 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from convention.auth.operations import MIN_PASSWORD_LENGTH
-
-MAX_PASSWORD_LENGTH = 256
+from convention.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -43,11 +41,12 @@ class NewPasswordForm(FlaskForm):
             ),
         ],
         description=_l(
-            "Au moins %(min)d caractères. Une phrase de plusieurs mots est facile à retenir "
-            "et difficile à deviner.",
+            "Au moins %(min)d caractères, et pas un mot de passe courant (« azerty123456 », "
+            "« Motdepasse2025! »…). Une phrase de plusieurs mots est facile à retenir et "
+            "difficile à deviner.",
             min=MIN_PASSWORD_LENGTH,
         ),
-        render_kw={"autocomplete": "new-password"},
+        render_kw={"autocomplete": "new-password", "data-password-strength": "robustesse-mot-de-passe"},
     )
     confirm = PasswordField(
         _l("Confirmez le mot de passe"),

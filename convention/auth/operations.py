@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from convention.auth import emails
+from convention.auth.passwords import password_problem
+from convention.auth.sessions import end_all_sessions
 from convention.core.after_commit import after_commit
 from convention.core.audit import audit
 from convention.core.db import db, utcnow
@@ -24,7 +26,6 @@ from convention.members.models import TokenPurpose, User, UserToken
 
 logger = logging.getLogger(__name__)
 
-MIN_PASSWORD_LENGTH = 12
 
 # Verified when the e-mail is unknown, so that both answers take the same time.
 _DUMMY_HASH: str | None = None
@@ -66,10 +67,9 @@ def get_user_by_email(email: str) -> User | None:
 
 
 def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            f"Le mot de passe doit comporter au moins {MIN_PASSWORD_LENGTH} caractères."
-        )
+    problem = password_problem(password)
+    if problem:
+        raise DomainError(problem)
 
 
 def authenticate_user(email: str, password: str, *, now: dt.datetime | None = None) -> User | None:
@@ -171,7 +171,7 @@ def activate_account(token_secret: str, password: str, *, now: dt.datetime | Non
         user.activated_dt = now
     token.used_dt = now
     audit(user, "user.activate", user)
-    db.session.flush()
+    end_all_sessions(user, user, "activation")
     return user
 
 
@@ -199,5 +199,12 @@ def reset_password(token_secret: str, password: str, *, now: dt.datetime | None 
     user.password_hash = hash_password(password)
     token.used_dt = now
     audit(user, "user.password_reset", user)
-    db.session.flush()
+    end_all_sessions(user, user, "password_reset")
     return user
+
+
+def log_out(user: User, *, everywhere: bool = False) -> None:
+    """End ``user``'s sessions: a logout ends them all, a copied cookie included."""
+    end_all_sessions(user, user, "logout_everywhere" if everywhere else "logout")
+    if everywhere:
+        audit(user, "user.sessions_ended", user)

@@ -22,6 +22,12 @@ from convention.auth import operations
 from convention.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, NewPasswordForm
 from convention.core.errors import render_error
 from convention.core.permissions import PermissionDenied
+from convention.core.ratelimit import (
+    login_account_key,
+    login_account_limit,
+    login_address_limit,
+    login_failed,
+)
 from convention.core.security import safe_next_url
 from convention.domain.errors import DomainError
 from convention.extensions import db, limiter
@@ -34,8 +40,8 @@ bp = Blueprint("auth", __name__, url_prefix="/compte")
 
 @bp.app_errorhandler(PermissionDenied)
 def permission_denied(error: PermissionDenied):
-    """An operation refused the actor (the view's own check should have caught it first)."""
-    return render_error(403)
+    """An operation refused the actor; its French message says why (a closed phase, a role…)."""
+    return render_error(403, str(error) or None)
 
 
 def _login_rate_limit() -> str:
@@ -51,7 +57,10 @@ def home_url() -> str:
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(login_address_limit, methods=["POST"], deduct_when=login_failed)
+@limiter.limit(
+    login_account_limit, key_func=login_account_key, methods=["POST"], deduct_when=login_failed
+)
 def login():
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
@@ -76,9 +85,24 @@ def logout():
     if not form.validate_on_submit():
         return render_error(400)
     if current_user.is_authenticated:
+        operations.log_out(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash(_("Vous êtes déconnecté·e."), "info")
     return redirect(home_url())
+
+
+@bp.route("/deconnexion-partout", methods=["POST"])
+@login_required
+def logout_everywhere():
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    operations.log_out(current_user._get_current_object(), everywhere=True)
+    db.session.commit()
+    logout_user()
+    flash(_("Vous êtes déconnecté·e de tous vos appareils."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/")
@@ -88,6 +112,7 @@ def account():
     today = dt.date.today()
     return render_template(
         "auth/account.html",
+        logout_form=LogoutForm(),
         user=current_user,
         member=member,
         dues_paid=member.is_dues_paid(today) if member is not None else False,
@@ -147,13 +172,27 @@ def reset_password(token: str):
     )
 
 
+def queue_password_reset(email: str) -> None:
+    """Hand the reset request to a task; if the broker cannot take it, do it here."""
+    from convention.auth.tasks import send_password_reset_link
+
+    try:
+        send_password_reset_link.delay(email)
+    except Exception:  # noqa: BLE001 (a broker outage must not show the member an error)
+        logger.exception("Password reset task could not be queued; handled in the request")
+        db.session.rollback()
+        operations.request_password_reset(email)
+        db.session.commit()
+
+
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
-        db.session.commit()
+        # The same answer, in the same time, for any address: the look-up and the mail are
+        # the task's (a worker's in production).
+        queue_password_reset(form.email.data)
         flash(
             _(
                 "Si un compte actif correspond à cette adresse, un lien de réinitialisation "

@@ -204,7 +204,8 @@ class MinutesForm(FlaskForm):
     submit = SubmitField(_l("Publier le compte rendu"))
 
     def validate_minutes(self, field):
-        if not (field.data or "").strip() and not (self.hearing_summary.data or "").strip():
+        summary = getattr(self, "hearing_summary", None)  # removed for an event that is no hearing
+        if not (field.data or "").strip() and not ((summary.data if summary else "") or "").strip():
             raise ValidationError(_l("Rédigez le compte rendu avant de le publier."))
 
 

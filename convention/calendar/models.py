@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import secrets
 import zoneinfo
 
@@ -222,20 +223,28 @@ class EventRegistration(Model):
 
 
 class CalendarFeedToken(Model):
-    """The secret of a member's private calendar feed (``/calendrier/flux/<token>.ics``).
+    """The secret of a member's private calendar feed (``/calendrier/flux/<secret>.ics``).
 
-    One per user; regenerating replaces the secret, so the old address stops working.
+    One per user; regenerating replaces the secret, so the old address stops working. Only
+    the secret's SHA-256 is stored: the address is shown once, when it is created.
     """
 
     __tablename__ = "calendar_feed_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
-    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User")
 
+    # The secret itself, only on the object the operation that created it returns.
+    plain_secret = None
+
     @staticmethod
     def new_secret() -> str:
         return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode("utf-8")).hexdigest()

@@ -26,6 +26,7 @@ from convention.core.audit import audit
 from convention.core.db import db, savepoint, utcnow
 from convention.core.links import path_for
 from convention.core.permissions import ensure
+from convention.domain.cleaning import multiline, one_line
 from convention.domain.errors import DomainError
 from convention.groups.models import Person, WorkingGroup
 from convention.groups.operations import notify_followers
@@ -118,19 +119,19 @@ def _load_groups(convention: Any, ids: list[int]) -> list[WorkingGroup]:
 
 def find_or_create_person(data: PersonData) -> Person:
     """The person named ``full_name`` (created if new; empty titles/organisation filled in)."""
-    name = " ".join(data.full_name.split())
+    name = one_line(data.full_name)
     person = db.session.scalars(sa.select(Person).where(Person.full_name == name)).first()
     if person is None:
         person = Person(
-            full_name=name, titles=data.titles.strip(), organisation=data.organisation.strip()
+            full_name=name, titles=multiline(data.titles), organisation=one_line(data.organisation)
         )
         db.session.add(person)
         db.session.flush()
         return person
-    if data.titles.strip() and not person.titles:
-        person.titles = data.titles.strip()
-    if data.organisation.strip() and not person.organisation:
-        person.organisation = data.organisation.strip()
+    if multiline(data.titles) and not person.titles:
+        person.titles = multiline(data.titles)
+    if one_line(data.organisation) and not person.organisation:
+        person.organisation = one_line(data.organisation)
     return person
 
 
@@ -156,7 +157,7 @@ def _set_people(event: Event, hosts: list[PersonData], experts: list[PersonData]
 
 
 def _validate(data: EventData) -> None:
-    if not data.title.strip():
+    if not one_line(data.title):
         raise DomainError("Le titre est obligatoire.")
     if data.ends_dt is not None and data.ends_dt <= data.starts_dt:
         raise DomainError("La fin doit être postérieure au début.")
@@ -181,13 +182,13 @@ def _snapshot(event: Event) -> dict[str, Any]:
 
 def _apply(event: Event, convention: Any, data: EventData) -> None:
     event.kind = data.kind
-    event.title = data.title.strip()
-    event.description = data.description.strip()
+    event.title = one_line(data.title)
+    event.description = multiline(data.description)
     event.starts_dt = data.starts_dt
     event.ends_dt = data.ends_dt
     event.is_all_day = data.is_all_day
-    event.place = data.place.strip()
-    event.online_url = data.online_url.strip()
+    event.place = one_line(data.place)
+    event.online_url = one_line(data.online_url)
     event.capacity = data.capacity
     event.federation_id = data.federation_id
     if data.federation_id is not None:
@@ -198,7 +199,7 @@ def _apply(event: Event, convention: Any, data: EventData) -> None:
             raise DomainError("Fédération inconnue.")
         event.federation_name = federation.name
     else:
-        event.federation_name = data.federation_name.strip()
+        event.federation_name = one_line(data.federation_name)
     event.working_groups = _load_groups(convention, data.working_group_ids)
     _set_people(event, data.hosts, data.experts)
 
@@ -411,17 +412,22 @@ def promote_waiting(actor: Any, event: Event) -> list[EventRegistration]:
 
 
 def regenerate_feed_token(actor: Any) -> CalendarFeedToken:
-    """Give ``actor`` a new secret feed address; the previous one stops working at once."""
+    """Give ``actor`` a new secret feed address; the previous one stops working at once.
+
+    The database keeps the secret's hash; the secret is on the returned row's ``plain_secret``.
+    """
     token = db.session.scalars(
         sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == actor.id)
     ).first()
     renewed = token is not None
+    secret = CalendarFeedToken.new_secret()
     if token is None:
-        token = CalendarFeedToken(user_id=actor.id, token=CalendarFeedToken.new_secret())
+        token = CalendarFeedToken(user_id=actor.id, token_hash=CalendarFeedToken.hash(secret))
         db.session.add(token)
     else:
-        token.token = CalendarFeedToken.new_secret()
+        token.token_hash = CalendarFeedToken.hash(secret)
         token.created_dt = utcnow()
+    token.plain_secret = secret
     db.session.flush()
     audit(actor, "calendar_feed.regenerate" if renewed else "calendar_feed.create", token)
     db.session.flush()

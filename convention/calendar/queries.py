@@ -230,5 +230,7 @@ def find_feed_token(secret: str) -> CalendarFeedToken | None:
     if not secret or len(secret) > 64:
         return None
     return db.session.scalars(
-        sa.select(CalendarFeedToken).where(CalendarFeedToken.token == secret)
+        sa.select(CalendarFeedToken).where(
+            CalendarFeedToken.token_hash == CalendarFeedToken.hash(secret)
+        )
     ).first()

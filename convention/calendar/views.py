@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -31,8 +31,10 @@ from convention.calendar.models import (
 )
 from convention.conventions.web import query_args, with_convention
 from convention.core.db import utcnow
+from convention.core.links import external_url
 from convention.core.markdown import render_markdown
 from convention.core.permissions import require
+from convention.core.routing import int_arg
 from convention.domain.errors import DomainError
 from convention.extensions import db
 
@@ -67,8 +69,8 @@ class Filters:
 def _filters() -> Filters:
     kind_value = request.args.get("type", "")
     kind = EventKind(kind_value) if kind_value in EventKind._value2member_map_ else None
-    group_number = request.args.get("groupe", type=int)
-    federation_id = request.args.get("federation", type=int)
+    group_number = int_arg("groupe")
+    federation_id = int_arg("federation")
     return Filters(kind=kind, group_number=group_number, federation_id=federation_id)
 
 
@@ -341,7 +343,7 @@ def minutes(convention, event_id: int):
                 current_user,
                 found,
                 form.minutes.data or "",
-                form.hearing_summary.data or "" if found.is_hearing else "",
+                (form.hearing_summary.data or "") if found.is_hearing else "",
             )
         except DomainError as error:
             db.session.rollback()
@@ -401,13 +403,18 @@ def unregister(convention, event_id: int):
     return redirect(url_for(".event", event_id=found.id))
 
 
+FEED_SECRET_KEY = "calendar_feed_secret"
+
+
 @bp.get("/mes-inscriptions")
 @login_required
 def my_registrations():
     registrations = queries.list_user_registrations(current_user.id)
     now = utcnow()
     token = queries.get_feed_token(current_user.id)
-    feed_url = url_for(".private_feed", token=token.token, _external=True) if token else None
+    # The secret is only stored hashed: its address is shown once, right after its creation.
+    secret = session.pop(FEED_SECRET_KEY, None) if token else None
+    feed_url = external_url("calendar.private_feed", token=secret) if secret else None
     return render_template(
         "calendar/my_registrations.html",
         upcoming=[r for r in registrations if not r.event.has_started(now)],
@@ -425,8 +432,9 @@ def regenerate_feed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     had_one = queries.get_feed_token(current_user.id) is not None
-    operations.regenerate_feed_token(current_user)
+    token = operations.regenerate_feed_token(current_user)
     db.session.commit()
+    session[FEED_SECRET_KEY] = token.plain_secret  # for the next page only
     flash(
         _("Nouvelle adresse créée : l'ancienne ne fonctionne plus.")
         if had_one
@@ -454,7 +462,14 @@ def revoke_feed():
 @with_convention
 def event_ics(convention, event_id: int):
     found = _load_event(convention, event_id)
-    return ics_response([found], name=found.title, filename=f"rendez-vous-{found.id}.ics")
+    member = current_user.is_authenticated
+    return ics_response(
+        [found],
+        name=found.title,
+        filename=f"rendez-vous-{found.id}.ics",
+        private=member,  # with the video-call link, it is a member's copy: not for shared caches
+        show_online_url=member,
+    )
 
 
 @bp.get("/flux/<token>.ics")
@@ -469,4 +484,5 @@ def private_feed(token: str):
         filename="mes-rendez-vous.ics",
         description="Les rendez-vous de la convention auxquels je suis inscrit·e.",
         private=True,
+        show_online_url=True,
     )

@@ -49,6 +49,10 @@ KIND_LABELS = {AttachmentKind.PDF: "PDF", AttachmentKind.ODT: "ODT", AttachmentK
 _DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_MANIFEST_BYTES = 1024 * 1024
+# A DOCX or ODT is a ZIP: one of a few megabytes can inflate to gigabytes (a "zip bomb") for
+# whoever opens it. Refused beyond these totals, read from the archive's directory only.
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_ENTRIES = 10_000
 _STORAGE_NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -95,6 +99,35 @@ def sniff(data: bytes) -> AttachmentKind | None:
     return None
 
 
+def inflation_problem(
+    data: bytes,
+    *,
+    max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
+    max_entries: int = MAX_ZIP_ENTRIES,
+) -> str | None:
+    """Why the ZIP in ``data`` would inflate too much (French), or None; reads the directory only."""
+    if not data.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, ValueError):
+        return None  # not a readable archive: the type check refuses it
+    if len(infos) > max_entries:
+        return (
+            f"Le document contient trop d'éléments ({len(infos)} ; {max_entries} au plus) : "
+            "enregistrez-le de nouveau ou envoyez-le en PDF."
+        )
+    total = sum(info.file_size for info in infos)
+    if total > max_uncompressed:
+        return (
+            f"Le document occuperait {format_size(total)} une fois décompressé "
+            f"({format_size(max_uncompressed)} au plus) : enregistrez-le de nouveau ou "
+            "envoyez-le en PDF."
+        )
+    return None
+
+
 def check(data: bytes, max_bytes: int) -> AttachmentKind:
     """The type of an uploaded file; raise AttachmentRejected (French message) if refused."""
     if not data:
@@ -103,6 +136,9 @@ def check(data: bytes, max_bytes: int) -> AttachmentKind:
         raise AttachmentRejected(
             f"Le fichier joint dépasse la taille autorisée ({format_size(max_bytes)})."
         )
+    problem = inflation_problem(data)
+    if problem:
+        raise AttachmentRejected(problem)
     kind = sniff(data)
     if kind is None:
         raise AttachmentRejected(

@@ -7,6 +7,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from convention.contributions.models import Channel, Contribution
+from convention.core.pagination import paginate
 from convention.domain.lifecycle import ContributionStatus
 from convention.extensions import db
 
@@ -37,7 +38,7 @@ def paginate_contributions(
         query = query.where(Contribution.status == status)
     channel_order = sa.case((Contribution.channel == Channel.PLATFORM, 0), else_=1)
     query = query.options(*_options()).order_by(channel_order, Contribution.number, Contribution.id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def get_contribution(convention_id: int, contribution_id: int) -> Contribution | None:

@@ -37,7 +37,9 @@ from convention.contributions.models import (
 )
 from convention.conventions.web import with_convention
 from convention.core.markdown import render_markdown
+from convention.core.pagination import page_arg
 from convention.core.permissions import require
+from convention.core.routing import int_arg
 from convention.core.templating import current_convention
 from convention.domain.lifecycle import ContributionStatus
 from convention.domain.phases import PhaseKind
@@ -87,7 +89,7 @@ def _closed_page(convention):
 def index(convention):
     channel = _enum_arg("canal", Channel)
     status = _enum_arg("statut", ContributionStatus)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     pagination = queries.paginate_contributions(
         convention.id, channel=channel, status=status, page=page
     )
@@ -154,7 +156,7 @@ def new(convention):
     units = secretary_units(current_user)
     form = ContributionForm(groups=groups, units=units)
     if request.method == "GET":
-        number = request.args.get("groupe", type=int)
+        number = int_arg("groupe")
         form.working_group.data = next(
             (g.id for g in groups if g.number == number), WHOLE_CONVENTION
         )

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from convention.domain.errors import DomainError, IllegalTransition
 
@@ -62,6 +62,16 @@ def register_error_handlers(app: Flask) -> None:
             "et envoyez-le de nouveau : rien n'a été enregistré.",
         )
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page template either.
+        logger.warning("Request refused: %s", error.description)
+        return (
+            "Requête refusée : adresse du site inconnue.\n",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+        )
+
     @app.errorhandler(IllegalTransition)
     def illegal_transition(error: IllegalTransition):
         # A lifecycle that explains itself in French (the amendment's) says what is possible instead.
@@ -78,6 +88,10 @@ def register_error_handlers(app: Flask) -> None:
             headers = {k: v for k, v in error.get_headers() if k == "Allow"}
         detail = None
         errors = None
+        if error.code == 429:
+            from convention.core.ratelimit import retry_message
+
+            detail = retry_message()  # says when to retry (the Retry-After header too)
         if wants_json():
             # Validation errors of the API (webargs) carry {"query": {"field": [messages]}}.
             errors = (getattr(error, "data", None) or {}).get("messages")

@@ -1,9 +1,16 @@
-"""Site paths and French dates for notifications written outside a request (beat, CLI)."""
+"""Site paths, absolute links and French dates for pages, e-mails and feeds.
+
+Every absolute URL the platform sends or publishes (e-mails, iCalendar feeds, API links) is
+built here from ``PUBLIC_BASE_URL``, never from the request's ``Host`` or ``X-Forwarded-Host``:
+a forged header must not put another site's address in a password reset e-mail or in a
+cached public feed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.dates import format_date
 from flask import current_app, has_request_context, url_for
@@ -15,6 +22,45 @@ def path_for(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, **values)
     with current_app.test_request_context():
         return url_for(endpoint, **values)
+
+
+def public_base_url() -> str:
+    """``PUBLIC_BASE_URL`` without its trailing slash (checked at start-up by ``create_app``)."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if not base:
+        raise RuntimeError("PUBLIC_BASE_URL is not set: absolute links cannot be built.")
+    return base
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of ``endpoint`` on ``PUBLIC_BASE_URL``, from a request or not."""
+    base = urlsplit(public_base_url())
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    url = adapter.build(endpoint, values, force_external=True)
+    if anchor is not None:
+        url += "#" + str(anchor)
+    return url
+
+
+def absolute(url: str) -> str:
+    """A site path (``/calendrier/12``) made absolute on ``PUBLIC_BASE_URL``; other URLs as they are."""
+    if url.startswith("/") and not url.startswith("//"):
+        return public_base_url() + url
+    return url
+
+
+def validate_public_base_url(value: str | None) -> str | None:
+    """An error message if ``value`` is not an absolute http(s) URL without query, else None."""
+    if not value:
+        return "PUBLIC_BASE_URL must be set (the site's address, e.g. https://convention.example.org)."
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return f"PUBLIC_BASE_URL must be an absolute http(s) address, not {value!r}."
+    return None
 
 
 def french_date(day: dt.date) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -39,3 +40,48 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def _has_nul(values: Iterable[str]) -> bool:
+    return any("\x00" in value for value in values)
+
+
+def refuse_nul_characters() -> None:
+    """``before_request``: a NUL in the path, the query or a form is a 400 for every page.
+
+    PostgreSQL cannot store or even compare a NUL in a text value, so one that reached a
+    query was a server error (on that engine only); no legitimate input contains one.
+    """
+    from flask import abort, request
+
+    if request.path.startswith("/api/"):
+        return  # the API validates its parameters itself, with documented answers (OpenAPI)
+    if "\x00" in request.path:  # the decoded path, so the path parameters too
+        abort(400)
+    args = request.args
+    if _has_nul(args.keys()) or _has_nul(args.values()):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        form = request.form
+        if _has_nul(form.keys()) or _has_nul(form.values()):
+            abort(400)
+
+
+def no_store_for_signed_in_pages(response):
+    """``after_request``: pages built for a signed-in account are never stored by any cache.
+
+    Member lists, rolls, the account page and notifications carry personal data: a shared
+    computer's back button or a proxy must not keep them. Static files are left alone.
+    """
+    from flask import g, request
+
+    user = g.get("_login_user")  # set only when the request looked at current_user
+    if user is not None and user.is_authenticated and request.endpoint != "static":
+        chosen = response.headers.get("Cache-Control", "")
+        if not any(word in chosen for word in ("no-store", "no-cache", "private")):
+            response.headers["Cache-Control"] = "no-store"  # unless the view chose for itself
+        response.vary.add("Cookie")
+    return response

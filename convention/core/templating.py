@@ -30,6 +30,10 @@ def init_templating(app: Flask) -> None:
             return format_datetime(value, "d MMMM y 'à' HH:mm")
         return format_datetime(value, "medium")
 
+    from convention.core.links import external_url
+
+    app.jinja_env.globals["external_url"] = external_url
+
     @app.context_processor
     def inject_convention() -> dict:
         return {"convention": current_convention(), "today": dt.date.today()}

@@ -4,8 +4,13 @@ Pure Python (the database checks — unknown federation, e-mail already used by
 another member — are made by :mod:`convention.members.importer`).
 
 The file
-    UTF-8 (with or without BOM), ``;`` or ``,`` as delimiter (sniffed from the
-    header line), one header line then one member per line. The columns, in any
+    As federations' spreadsheets produce it: UTF-8 (with or without BOM), Windows-1252
+    (French Excel's « CSV (séparateur : point-virgule) ») or UTF-16 (Excel's « texte
+    Unicode »), the encoding detected and named in the report; ``;``, ``,`` or a tab as
+    delimiter (sniffed from the header line); an XLSX workbook is read by
+    :mod:`convention.members.files` and checked here line by line the same way. One header
+    line then one member per line; a quoted name over two lines keeps its line break as a
+    space, and control or bidirectional formatting characters are removed from every value. The columns, in any
     order (the header is read without accents, case or punctuation, so
     « Numéro adhérent » or « Cotisation jusqu'au » are fine too):
 
@@ -34,13 +39,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import io
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from convention.domain.textimport import TextIssue, decode_document
+from convention.domain.cleaning import one_line
+from convention.domain.textimport import TextIssue
 
 COLUMNS = (
     "numero_adherent",
@@ -52,6 +60,8 @@ COLUMNS = (
     "cotisation_jusqu_au",
 )
 REQUIRED = COLUMNS[:6]
+UTF8, UTF8_BOM, CP1252, UTF16 = "UTF-8", "UTF-8 avec BOM", "Windows-1252 (Excel)", "UTF-16"
+XLSX = "classeur XLSX"
 COLUMN_LABELS = {
     "numero_adherent": "numéro d'adhérent",
     "prenom": "prénom",
@@ -115,6 +125,7 @@ class MemberFile:
     rows: tuple[MemberRow, ...]
     errors: tuple[TextIssue, ...]
     delimiter: str = ";"
+    encoding: str = UTF8  # as detected, for the report: « UTF-8 », « Windows-1252 (Excel) »…
 
     @property
     def ok(self) -> bool:
@@ -174,16 +185,98 @@ def sniff_delimiter(header_line: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ";"))
 
 
+def _looks_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` for UTF-16 text without a BOM (every other byte nul), else None."""
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > len(odd) * 0.4 and even.count(0) < len(even) * 0.1:
+        return "utf-16-le"
+    if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.1:
+        return "utf-16-be"
+    return None
+
+
+def decode_member_file(data: bytes) -> tuple[str | None, str, list[TextIssue]]:
+    """The file's text, the encoding detected (for the report), and why it cannot be read.
+
+    UTF-16 (BOM or nul-byte pattern), UTF-8 (with or without BOM), otherwise Windows-1252,
+    which French Excel writes and which decodes any byte but five.
+    """
+    if not data.strip():
+        return None, UTF8, [TextIssue(0, "le fichier est vide.")]
+    encoding, label = None, UTF8
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding, label = "utf-16", UTF16
+    elif (guess := _looks_utf16(data)) is not None:
+        encoding, label = guess, UTF16
+    if encoding is not None:
+        try:
+            text = data.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            return None, UTF16, [TextIssue(0, "le fichier UTF-16 est tronqué ou abîmé.")]
+    else:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            return None, UTF8, [
+                TextIssue(
+                    0,
+                    f"le fichier est binaire (octet nul à la position {nul}) : enregistrez-le en CSV "
+                    "(UTF-8 ou « CSV (séparateur : point-virgule) » d'Excel) ou en XLSX.",
+                )
+            ]
+        try:
+            text = data.decode("utf-8-sig")
+            label = UTF8_BOM if data.startswith(b"\xef\xbb\xbf") else UTF8
+        except UnicodeDecodeError:
+            try:
+                text, label = data.decode("cp1252"), CP1252
+            except UnicodeDecodeError as error:
+                line = data.count(b"\n", 0, error.start) + 1
+                return None, CP1252, [
+                    TextIssue(
+                        0,
+                        f"encodage non reconnu : octet 0x{data[error.start]:02X} à la position "
+                        f"{error.start} (ligne {line}). Enregistrez le fichier en UTF-8 et recommencez.",
+                    )
+                ]
+    if "\x00" in text:
+        return None, label, [TextIssue(0, "le fichier contient un caractère nul : ce n'est pas un fichier texte.")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return None, label, [TextIssue(0, "le fichier est vide.")]
+    return text, label, []
+
+
 def parse_member_file(data: bytes) -> MemberFile:
-    """Decode and check every line of the membership file; nothing here touches a database."""
-    text, decode_errors = decode_document(data)
+    """Decode and check every line of a CSV membership file; nothing here touches a database."""
+    text, encoding, decode_errors = decode_member_file(data)
     if text is None:
-        return MemberFile(rows=(), errors=tuple(decode_errors))
+        return MemberFile(rows=(), errors=tuple(decode_errors), encoding=encoding)
     header_line = text.split("\n", 1)[0]
     delimiter = sniff_delimiter(header_line)
-    reader = csv.reader(text.split("\n"), delimiter=delimiter)
+    # csv reads the text itself (not a list of lines), so a quoted value may span lines.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        for record in reader:
+            yield reader.line_num, record
+
+    return check_member_records(records(), delimiter=delimiter, encoding=encoding)
+
+
+def check_member_records(
+    records: Iterable[tuple[int, Sequence[str]]], *, delimiter: str = ";", encoding: str = UTF8
+) -> MemberFile:
+    """Check the header then every ``(line, values)`` record, whatever the file's format."""
+    iterator = iter(records)
     errors: list[TextIssue] = []
-    header = next(reader)
+    try:
+        _line, header = next(iterator)
+    except StopIteration:
+        return MemberFile(rows=(), errors=(TextIssue(0, "le fichier est vide."),), encoding=encoding)
+    header = [one_line(h) for h in header]
     columns = [ALIASES.get(normalise_header(h), "") for h in header]
     unknown = [h.strip() for h, c in zip(header, columns, strict=True) if not c]
     if unknown:
@@ -199,20 +292,20 @@ def parse_member_file(data: bytes) -> MemberFile:
     if missing:
         errors.append(TextIssue(1, "colonne(s) manquante(s) : " + ", ".join(missing)))
     if errors:
-        return MemberFile(rows=(), errors=tuple(errors), delimiter=delimiter)
+        return MemberFile(rows=(), errors=tuple(errors), delimiter=delimiter, encoding=encoding)
 
     rows: list[MemberRow] = []
     numbers: dict[str, int] = {}
     emails: dict[str, int] = {}
     width = len(columns)
-    for record in reader:
-        line = reader.line_num
+    for line, record in iterator:
         if not any(field.strip() for field in record):
             continue  # blank line
         if len(record) != width:
             errors.append(TextIssue(line, f"{len(record)} champ(s) au lieu de {width}."))
             continue
-        values = {c: v.strip() for c, v in zip(columns, record, strict=True)}
+        # One line each: a quoted line break becomes a space; control and bidi characters go.
+        values = {c: one_line(v) for c, v in zip(columns, record, strict=True)}
         values.setdefault("cotisation_jusqu_au", "")
         line_errors = []
         for column in REQUIRED:
@@ -268,4 +361,4 @@ def parse_member_file(data: bytes) -> MemberFile:
         )
     if not rows and not errors:
         errors.append(TextIssue(0, "le fichier ne contient aucun adhérent (seulement l'en-tête)."))
-    return MemberFile(rows=tuple(rows), errors=tuple(errors), delimiter=delimiter)
+    return MemberFile(rows=tuple(rows), errors=tuple(errors), delimiter=delimiter, encoding=encoding)

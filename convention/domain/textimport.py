@@ -307,8 +307,7 @@ class _Builder:
             number = (match.group(1) or match.group(2)).upper()
             rest = clean_inline(match.group(3))
             return number, rest
-        if len(title) > MAX_TITLE_LENGTH:
-            title = title[:MAX_TITLE_LENGTH]
+        # Never cut here: ``result`` reports a title over MAX_TITLE_LENGTH with its line.
         return None, title
 
     def _part(self, line: int) -> _Part:

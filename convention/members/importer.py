@@ -3,13 +3,16 @@
 Nothing is written if a single line is bad. Members are matched on their
 membership number: new ones are created, changed ones updated, the others left
 alone, so importing the same file twice changes nothing the second time.
-Missing sections are created inside their (existing) federation; unknown
-federations are refused. Existing rows are preloaded in dictionaries, so the
-import makes a handful of queries whatever the size of the file.
+An unknown section is an error listing the federation's sections with a close name (a typo
+must not create a section), unless the import is asked to create the missing sections
+(``create_sections``) inside their (existing) federation; unknown federations are refused.
+Existing rows are preloaded in dictionaries, so the import makes a handful of queries
+whatever the size of the file.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +43,7 @@ class MemberImportReport:
     sections_created: list[str] = field(default_factory=list)
     errors: list[TextIssue] = field(default_factory=list)
     dry_run: bool = False
+    encoding: str = ""
 
     @property
     def ok(self) -> bool:
@@ -61,6 +65,8 @@ class MemberImportReport:
 
     def lines(self) -> list[str]:
         out = [f"Adhérents : {self.summary()}."]
+        if self.encoding:
+            out.append(f"Fichier lu comme : {self.encoding}.")
         if self.sections_created:
             out.append(
                 f"{_plural(len(self.sections_created), 'section créée', 'sections créées')} : "
@@ -93,6 +99,15 @@ def federation_lookup() -> dict[str, int]:
     return lookup
 
 
+def _unknown_section(row: MemberRow, known: dict[str, str]) -> str:
+    """« section inconnue « Grenobl » dans la fédération 38 ; sections proches : Grenoble »."""
+    close = difflib.get_close_matches(fold(row.section), list(known), n=3, cutoff=0.6)
+    message = f"section inconnue « {row.section} » dans la fédération « {row.federation} »"
+    if close:
+        message += " ; section(s) proche(s) : " + ", ".join(f"« {known[c]} »" for c in close)
+    return message + " (pour créer les sections absentes, demandez-le à l'import)."
+
+
 ProgressFn = Callable[[float, str | None], None]
 
 
@@ -106,6 +121,7 @@ def import_members(
     *,
     source: str = "",
     dry_run: bool = False,
+    create_sections: bool = False,
     progress: ProgressFn | None = None,
 ) -> MemberImportReport:
     """Create or update the members of a checked file; report each bad line, write nothing then.
@@ -118,15 +134,18 @@ def import_members(
     total = max(1, len(member_file.rows))
     progress(2, "Lecture des adhérents déjà enregistrés…")
     # The file's own errors come with those found against the database, line by line.
-    report = MemberImportReport(dry_run=dry_run, errors=list(member_file.errors))
+    report = MemberImportReport(
+        dry_run=dry_run, errors=list(member_file.errors), encoding=member_file.encoding
+    )
 
     federations = federation_lookup()
-    sections: dict[tuple[int, str], int] = {
-        (fed_id, fold(name)): section_id
-        for section_id, fed_id, name in db.session.execute(
-            sa.select(Section.id, Section.federation_id, Section.name)
-        )
-    }
+    sections: dict[tuple[int, str], int] = {}
+    section_names: dict[int, dict[str, str]] = {}  # federation id → folded name → name
+    for section_id, fed_id, name in db.session.execute(
+        sa.select(Section.id, Section.federation_id, Section.name)
+    ):
+        sections[(fed_id, fold(name))] = section_id
+        section_names.setdefault(fed_id, {})[fold(name)] = name
     existing: dict[str, tuple[Any, ...]] = {}
     email_owner: dict[str, str] = {}
     for row in db.session.execute(
@@ -160,6 +179,9 @@ def import_members(
             )
             continue
         key = (fed_id, fold(row.section))
+        if key not in sections and not create_sections:
+            report.errors.append(TextIssue(row.line, _unknown_section(row, section_names.get(fed_id, {}))))
+            continue
         if key not in sections and key not in new_sections:
             new_sections[key] = (row.section, row)
         resolved.append((row, fed_id, fold(row.section)))

@@ -5,26 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from convention.core.permissions import PermissionDenied, can_administer
-from convention.domain.memberfile import parse_member_file
 from convention.domain.textimport import format_issue
 from convention.jobs import operations as job_operations
 from convention.jobs.models import Job, JobFileRole, JobKind
 from convention.jobs.runner import JobFailed, Progress, handler
+from convention.members.files import is_xlsx, read_member_file
 from convention.members.importer import import_members
 from convention.members.models import User
 
 MAX_REPORTED = 1000
 
 
-def start_member_import(actor: Any, filename: str, data: bytes) -> Job:
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def start_member_import(
+    actor: Any, filename: str, data: bytes, *, create_sections: bool = False
+) -> Job:
     """Queue the import of an uploaded member file (flushes; the caller commits)."""
     if not can_administer(actor):
         raise PermissionDenied("Seul le Bureau national importe le fichier des adhérents.")
+    params: dict[str, Any] = {"filename": filename}
+    if create_sections:
+        params["create_sections"] = True
     return job_operations.start_job(
         actor,
         JobKind.MEMBER_IMPORT,
-        {"filename": filename},
-        input_file=(filename, "text/csv", data),
+        params,
+        input_file=(filename, XLSX_MIMETYPE if is_xlsx(data) else "text/csv", data),
     )
 
 
@@ -35,10 +43,16 @@ def run_member_import(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobFailed("Le fichier à importer n'est plus disponible : déposez-le à nouveau.")
     filename = stored.filename
     progress(1, "Lecture du fichier…")
-    member_file = parse_member_file(stored.data)
+    member_file = read_member_file(stored.data)
     actor = job.created_by_id and job.created_by
     actor = actor if isinstance(actor, User) else None
-    report = import_members(actor, member_file, source=filename, progress=progress)
+    report = import_members(
+        actor,
+        member_file,
+        source=filename,
+        create_sections=bool((job.params or {}).get("create_sections")),
+        progress=progress,
+    )
     if report.errors:
         details = [format_issue(issue) for issue in report.errors[:MAX_REPORTED]]
         if len(report.errors) > MAX_REPORTED:

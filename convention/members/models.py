@@ -88,6 +88,9 @@ class User(UserMixin, Model):
     activated_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session and « se souvenir de moi » cookie (``get_id``): raising it ends
+    # them all (password change or reset, logout, role withdrawn, « tous les appareils »).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     member: Mapped[Member | None] = relationship(back_populates="user")
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -97,6 +100,10 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: may this account log in?
         return self.is_enabled and self.password_hash is not None
+
+    def get_id(self) -> str:
+        """Flask-Login's id, kept in the session and the remember cookie: ``"<id>:<generation>"``."""
+        return f"{self.id}:{self.session_generation or 0}"
 
     def has_role(
         self,

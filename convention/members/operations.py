@@ -145,3 +145,7 @@ def revoke_role(actor: Any, assignment: RoleAssignment) -> None:
     user.roles.remove(assignment)
     db.session.delete(assignment)
     db.session.flush()
+    # Pages open in the holder's browser were built with the role: make them log in again.
+    from convention.auth.sessions import end_all_sessions
+
+    end_all_sessions(actor, user, "role_revoked")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from convention.core.db import db
+from convention.core.pagination import paginate
 from convention.domain.roles import Role
 from convention.members.models import Federation, Member, RoleAssignment, Section, User
 
@@ -57,8 +58,9 @@ def paginate_unit_members(
     per_page: int = 100,
 ) -> Any:
     """One page of the members of a unit (``db.paginate``; 404 past the last page)."""
-    return db.paginate(
-        unit_members_select(section, federation), page=page, per_page=per_page, max_per_page=500
+    return paginate(
+        unit_members_select(section, federation), page=page, per_page=per_page, max_per_page=500,
+        error_out=True,
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from convention.core.pagination import page_arg
 from convention.core.permissions import can_view_unit_members, is_national_bureau, require
 from convention.members import queries
 
@@ -31,16 +32,12 @@ def index():
     return render_template("members/index.html", federations=federations, sections=sections)
 
 
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
 @bp.route("/section/<int:section_id>")
 @login_required
 def section(section_id: int):
     unit = queries.get_section(section_id) or abort(404)
     require(can_view_unit_members(current_user, section=unit))
-    pagination = queries.paginate_unit_members(section=unit, page=_page(), per_page=PER_PAGE)
+    pagination = queries.paginate_unit_members(section=unit, page=page_arg(), per_page=PER_PAGE)
     return render_template(
         "members/unit.html",
         title=f"Section {unit.name}",
@@ -61,7 +58,7 @@ def section(section_id: int):
 def federation(federation_id: int):
     unit = queries.get_federation(federation_id) or abort(404)
     require(can_view_unit_members(current_user, federation=unit))
-    pagination = queries.paginate_unit_members(federation=unit, page=_page(), per_page=PER_PAGE)
+    pagination = queries.paginate_unit_members(federation=unit, page=page_arg(), per_page=PER_PAGE)
     return render_template(
         "members/unit.html",
         title=unit.title,

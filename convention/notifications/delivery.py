@@ -11,11 +11,11 @@ import logging
 from typing import Any
 
 from celery import Celery
-from flask import current_app, url_for
+from flask import current_app
 from flask_mail import Message
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from convention.core.db import db, utcnow
+from convention.core.links import absolute, external_url
 from convention.extensions import mail
 from convention.notifications import operations, queries
 from convention.notifications.models import (
@@ -24,6 +24,7 @@ from convention.notifications.models import (
     Notification,
     NotificationFrequency,
     NotificationKind,
+    UnsubscribeToken,
 )
 
 logger = logging.getLogger(__name__)
@@ -33,35 +34,57 @@ DIGEST_TASK = "convention.notifications.send_digest"
 SWEEP_MIN_AGE = dt.timedelta(minutes=1)
 # A row still "sending" after this long belongs to a worker that died: it is sent again.
 STALE_CLAIM_AGE = dt.timedelta(minutes=10)
-_TOKEN_SALT = "notification-unsubscribe"
+DEFAULT_TOKEN_DAYS = 365
 
 
 # ---------------------------------------------------------------- unsubscribe tokens
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+def unsubscribe_token(user_id: int, kinds: list[NotificationKind], *, now: dt.datetime | None = None) -> str:
+    """A new secret that turns off the e-mails of ``kinds`` for ``user_id`` for a year.
+
+    The database keeps its SHA-256 (``UnsubscribeToken``); the row is written in the unit of
+    work that sends the e-mail, so it exists exactly when the e-mail went out.
+    """
+    now = now or utcnow()
+    days = int(current_app.config.get("UNSUBSCRIBE_TOKEN_DAYS", DEFAULT_TOKEN_DAYS))
+    secret = UnsubscribeToken.new_secret()
+    db.session.add(
+        UnsubscribeToken(
+            user_id=user_id,
+            token_hash=UnsubscribeToken.hash(secret),
+            kinds=",".join(sorted({kind.value for kind in kinds})),
+            created_dt=now,
+            expires_dt=now + dt.timedelta(days=days),
+        )
+    )
+    db.session.flush()
+    return secret
 
 
-def unsubscribe_token(user_id: int, kinds: list[NotificationKind]) -> str:
-    """A signed, non-expiring token that turns off the e-mails of ``kinds`` for ``user_id``."""
-    return _serializer().dumps({"u": user_id, "k": sorted({kind.value for kind in kinds})})
-
-
-def read_unsubscribe_token(token: str) -> tuple[int, list[NotificationKind]] | None:
-    """The user id and kinds of a token, or None if it is forged, altered or malformed."""
+def read_unsubscribe_token(
+    token: str, *, now: dt.datetime | None = None
+) -> tuple[int, list[NotificationKind]] | None:
+    """The user id and kinds of a token, or None if it is unknown, expired or malformed."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalars(
+        db.select(UnsubscribeToken).where(UnsubscribeToken.token_hash == UnsubscribeToken.hash(token))
+    ).first()
+    if row is None or row.expires_dt <= (now or utcnow()):
+        return None
     try:
-        data = _serializer().loads(token)
-        return int(data["u"]), [NotificationKind(value) for value in data["k"]]
-    except (BadSignature, KeyError, TypeError, ValueError):
+        return row.user_id, row.kind_list
+    except ValueError:  # a kind that no longer exists
         return None
 
 
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL on ``PUBLIC_BASE_URL`` (the same from a worker and from a request)."""
-    base_url = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-    with current_app.test_request_context(base_url=base_url):
-        return url_for(endpoint, _external=True, **values)
+def purge_expired_unsubscribe_tokens(now: dt.datetime | None = None) -> int:
+    """Delete the expired unsubscribe tokens (flushes; the caller commits)."""
+    result = db.session.execute(
+        db.delete(UnsubscribeToken).where(UnsubscribeToken.expires_dt <= (now or utcnow()))
+    )
+    return result.rowcount or 0
 
 
 def unsubscribe_url(user_id: int, kinds: list[NotificationKind]) -> str:
@@ -76,13 +99,6 @@ def _render(name: str, **context: Any) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def _absolute(url: str) -> str:
-    if url.startswith("/") and not url.startswith("//"):
-        base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-        return base + url
-    return url
-
-
 def build_message(user, notifications: list[Notification], *, digest: bool) -> Message:
     """The French text + HTML e-mail for one notification or a daily digest of several."""
     kinds = sorted({n.kind for n in notifications})
@@ -91,7 +107,7 @@ def build_message(user, notifications: list[Notification], *, digest: bool) -> M
         {
             "subject": n.subject,
             "body": n.body,
-            "url": _absolute(n.url) if n.url else "",
+            "url": absolute(n.url) if n.url else "",
             "kind_label": NOTIFICATION_KIND_LABELS[n.kind],
             "created_dt": n.created_dt,
         }
@@ -217,7 +233,11 @@ def sweep_pending(celery_app: Celery, min_age: dt.timedelta = SWEEP_MIN_AGE) -> 
 
 
 def queue_daily_digests(celery_app: Celery) -> int:
-    """Queue one digest task per user with daily notifications waiting."""
+    """Queue one digest task per user with daily notifications waiting (and purge old links)."""
+    purged = purge_expired_unsubscribe_tokens()
+    db.session.commit()
+    if purged:
+        logger.info("%d expired unsubscribe link(s) deleted", purged)
     user_ids = queries.list_digest_user_ids()
     task = celery_app.tasks[DIGEST_TASK]
     for user_id in user_ids:

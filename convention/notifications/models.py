@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -98,3 +100,33 @@ class NotificationPreference(Model):
     frequency: Mapped[NotificationFrequency] = mapped_column(
         str_enum(NotificationFrequency), default=lambda: NotificationFrequency.IMMEDIATELY
     )
+
+
+class UnsubscribeToken(Model):
+    """The link « ne plus recevoir ces courriels » of one e-mail: only its SHA-256 is stored.
+
+    It does one thing (turn off the e-mails of ``kinds`` for ``user_id``) and expires after a
+    year (``UNSUBSCRIBE_TOKEN_DAYS``); expired rows are purged with the daily digests.
+    """
+
+    __tablename__ = "unsubscribe_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kinds: Mapped[str] = mapped_column(sa.String(400))  # NotificationKind values, comma-separated
+    created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+    @property
+    def kind_list(self) -> list[NotificationKind]:
+        return [NotificationKind(value) for value in self.kinds.split(",") if value]
+

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from convention.core.db import db
+from convention.core.pagination import paginate
 from convention.notifications.models import (
     EmailStatus,
     Notification,
@@ -32,7 +33,7 @@ def list_for(user, page: int = 1, per_page: int = 30):
         .where(Notification.user_id == user.id)
         .order_by(Notification.created_dt.desc(), Notification.id.desc())
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def frequency_for(user_id: int, kind: NotificationKind) -> NotificationFrequency:

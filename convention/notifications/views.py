@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from convention.core.errors import render_error
+from convention.core.pagination import page_arg
 from convention.extensions import csrf, db
 from convention.members.models import User
 from convention.notifications import delivery, operations, queries
@@ -24,7 +26,7 @@ def inject_unread_count() -> dict:
 @bp.get("/")
 @login_required
 def index():
-    page = queries.list_for(current_user, page=request.args.get("page", 1, type=int))
+    page = queries.list_for(current_user, page=page_arg())
     return render_template("notifications/index.html", page=page)
 
 
@@ -74,12 +76,16 @@ def preferences():
 
 
 @bp.route("/desabonnement/<token>", methods=["GET", "POST"])
-@csrf.exempt  # the signed token is the credential; RFC 8058 one-click POSTs carry no CSRF token
+@csrf.exempt  # the secret token is the credential; RFC 8058 one-click POSTs carry no CSRF token
 def unsubscribe(token: str):
     data = delivery.read_unsubscribe_token(token)
     user = db.session.get(User, data[0]) if data else None
     if user is None:
-        abort(404)
+        return render_error(
+            404,
+            "Ce lien de désabonnement n'est plus valable (il expire au bout d'un an). "
+            "Connectez-vous pour régler vos préférences de notification.",
+        )
     kinds = data[1]
     labels = [NOTIFICATION_KIND_LABELS[kind] for kind in kinds]
     if request.method == "POST":

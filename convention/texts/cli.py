@@ -49,7 +49,7 @@ def import_command(
     from convention.domain.textimport import format_issue, parse_bytes
     from convention.extensions import db
     from convention.texts.models import VERSION_STATUS_LABELS, VersionStatus
-    from convention.texts.operations import import_text_version
+    from convention.texts.operations import import_text_version, model_limit_issues
 
     query = sa.select(Convention).order_by(Convention.id).limit(1)
     if convention_slug:
@@ -62,11 +62,11 @@ def import_command(
         )
 
     parsed = parse_bytes(file.read_bytes(), fmt=fmt, filename=file.name)
-    if parsed.errors:
-        click.echo(
-            f"{file.name} : {len(parsed.errors)} problème(s), rien n'a été importé.", err=True
-        )
-        for issue in parsed.errors:
+    # The parser's problems, then every value longer than its column (reported, never cut).
+    issues = list(parsed.errors) or model_limit_issues(parsed, label=label, title=title)
+    if issues:
+        click.echo(f"{file.name} : {len(issues)} problème(s), rien n'a été importé.", err=True)
+        for issue in issues:
             click.echo(f"  {format_issue(issue)}", err=True)
         raise click.exceptions.Exit(1)
 

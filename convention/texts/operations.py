@@ -13,7 +13,8 @@ from flask import current_app
 
 from convention.core.audit import audit
 from convention.core.db import db
-from convention.domain.textimport import ParsedText, block_anchor, chapter_anchor
+from convention.domain.errors import DomainError
+from convention.domain.textimport import ParsedText, TextIssue, block_anchor, chapter_anchor, format_issue
 from convention.domain.textstructure import BlockKind, number_lines, proposal_reference
 from convention.texts.models import (
     VERSION_STATUS_LABELS,
@@ -217,6 +218,46 @@ def notify_text_version(version: TextVersion) -> int:
     )
 
 
+def _limit(column: Any) -> int | None:
+    return getattr(column.type, "length", None)
+
+
+def model_limit_issues(parsed: ParsedText, *, label: str = "", title: str = "") -> list[TextIssue]:
+    """Every value of ``parsed`` (and of the options) longer than its column, with its line.
+
+    The limits are read from the models, so a column that changes changes the check; without
+    it PostgreSQL stopped the import with a traceback and SQLite stored the value whole.
+    """
+    issues: list[TextIssue] = []
+
+    def check(value: str, column: Any, line: int, what: str) -> None:
+        limit = _limit(column)
+        if limit is not None and len(value) > limit:
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            message = f"{what} trop long ({len(value)} caractères, {limit} au plus) : « {shown} »."
+            issues.append(TextIssue(line, message))
+
+    check(label, TextVersion.__table__.c.label, 0, "libellé de version (--label)")
+    check(title, Text.__table__.c.title, 0, "titre du texte (--title)")
+    for part_position, part in enumerate(parsed.parts, start=1):
+        check(part.number, Part.__table__.c.number, part.line, "numéro de partie")
+        check(part.title, Part.__table__.c.title, part.line, "titre de partie")
+        for chapter_position, chapter in enumerate(part.chapters, start=1):
+            check(chapter.number, Chapter.__table__.c.number, chapter.line, "numéro de chapitre")
+            check(chapter.title, Chapter.__table__.c.title, chapter.line, "titre de chapitre")
+            anchor = chapter_anchor(part.number, part_position, chapter.number, chapter_position)
+            check(anchor, Chapter.__table__.c.anchor, chapter.line, "identifiant de chapitre")
+            rank = 0
+            for position, block in enumerate(chapter.blocks, start=1):
+                check(block.number, Block.__table__.c.number, block.line, "numéro de bloc")
+                check(block_anchor(anchor, position), Block.__table__.c.anchor, block.line, "identifiant de bloc")
+                if block.kind == BlockKind.PROPOSAL.value:
+                    rank += 1
+                    reference = proposal_reference(part.number, chapter.number, rank)
+                    check(reference, Proposal.__table__.c.reference, block.line, "référence de proposition")
+    return sorted(set(issues), key=lambda issue: (issue.line, issue.message))
+
+
 def import_text_version(
     actor: Any,
     convention: Any,
@@ -236,6 +277,9 @@ def import_text_version(
     """
     if parsed.errors:
         raise ValueError("cannot import a document with errors")
+    issues = model_limit_issues(parsed, label=label, title=title)
+    if issues:
+        raise DomainError("; ".join(format_issue(issue) for issue in issues))
     text = db.session.scalars(
         sa.select(Text).where(Text.convention_id == convention.id).order_by(Text.id).limit(1)
     ).first()

@@ -130,7 +130,7 @@ def test_next_redirects_only_within_the_site(client, member_user, next_url, expe
 
 
 def test_login_is_rate_limited_in_french(client, member_user, app, monkeypatch):
-    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_RATE_LIMIT", "3 per minute")
     for _ in range(3):
         assert login(client, "camille@example.org", "mauvais").status_code == 200
     response = login(client, "camille@example.org")  # even the right password is refused

@@ -240,3 +240,18 @@ def test_my_registrations_is_reachable_from_the_account_page(client, world):
 def test_my_registrations_needs_a_login(client, world):
     response = client.get("/calendrier/mes-inscriptions")
     assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("minutes", ["", "## Ce qui a été décidé"])
+def test_minutes_of_a_meeting_that_is_no_hearing(client, world, minutes):
+    """Found by the form fuzzing (issue 9): the form without its hearing field raised a 500."""
+    event = make_event(world, kind=EventKind.WORKSHOP, starts_dt=paris(2025, 1, 10, 18))
+    db.session.commit()
+    login(client, world.users["pilot"].email)
+    response = client.post(f"/calendrier/{event.id}/compte-rendu", data={"minutes": minutes})
+    if minutes:
+        assert response.status_code == 302
+        assert "Ce qui a été décidé" in page_text(client.get(f"/calendrier/{event.id}"))
+    else:
+        assert response.status_code == 200
+        assert "Rédigez le compte rendu avant de le publier." in page_text(response)

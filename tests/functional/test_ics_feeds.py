@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import icalendar
 import pytest
@@ -114,7 +115,8 @@ def test_the_convention_feed(client, feeds):
     assert str(day["location"]) == "Fédération de Isère"
 
     remote = events[f"event-{other.id}@{DOMAIN}"]
-    assert "https://visio.example.org/atelier" in str(remote["location"])
+    assert str(remote["location"]) == "À distance"  # the link is for members (issue 9)
+    assert b"visio.example.org" not in cal.to_ical()
 
 
 def test_uids_and_stamps_are_stable_across_fetches(client, feeds):
@@ -170,9 +172,11 @@ def test_the_private_feed_lists_only_the_members_registrations(client, feeds):
     assert "Créer mon adresse d'abonnement" in page.get_data(as_text=True)
     assert client.post("/calendrier/mes-inscriptions/flux").status_code == 302
     page = client.get("/calendrier/mes-inscriptions").get_data(as_text=True)
-    token = operations_token(militant)
-    url = f"/calendrier/flux/{token}.ics"
+    url = feed_path(page)
     assert f"http://localhost{url}" in page
+    # Stored hashed, the address is shown once only (issue 9).
+    again = client.get("/calendrier/mes-inscriptions").get_data(as_text=True)
+    assert url not in again and "affichée qu'une fois" in again
 
     client.post("/compte/deconnexion")  # the feed needs no session: the secret is the key
     response = client.get(url)
@@ -185,17 +189,17 @@ def test_the_private_feed_lists_only_the_members_registrations(client, feeds):
     login(client, militant.email)
     client.post("/calendrier/mes-inscriptions/flux")
     assert client.get(url).status_code == 404
-    new_url = f"/calendrier/flux/{operations_token(militant)}.ics"
+    new_url = feed_path(client.get("/calendrier/mes-inscriptions").get_data(as_text=True))
     assert client.get(new_url).status_code == 200
     client.post("/calendrier/mes-inscriptions/flux/suppression")
     assert client.get(new_url).status_code == 404
 
 
-def operations_token(user) -> str:
-    from convention.calendar import queries
-
-    db.session.expire_all()
-    return queries.get_feed_token(user.id).token
+def feed_path(page: str) -> str:
+    """The private feed's path, as the page shows it once after its creation."""
+    match = re.search(r"http://localhost(/calendrier/flux/[A-Za-z0-9_-]+\.ics)", page)
+    assert match, "no feed address on the page"
+    return match.group(1)
 
 
 def test_a_cancelled_registration_leaves_the_private_feed(client, feeds):
@@ -203,7 +207,7 @@ def test_a_cancelled_registration_leaves_the_private_feed(client, feeds):
     militant = world.users["militant"]
     operations.register_for_event(militant, timed)
     operations.register_for_event(militant, other)
-    token = operations.regenerate_feed_token(militant).token
+    token = operations.regenerate_feed_token(militant).plain_secret
     operations.cancel_registration(militant, other)
     db.session.commit()
     cal = parse(client.get(f"/calendrier/flux/{token}.ics"))

@@ -80,7 +80,7 @@ def job_count() -> int:
 
 
 def upload(client, data: bytes | None, filename: str = "adherents.csv", confirm: bool = True):
-    form: dict = {"confirm": "y"} if confirm else {}
+    form: dict = {"confirm": "y", "create_sections": "y"} if confirm else {}
     if data is not None:
         form["file"] = (io.BytesIO(data), filename)
     return client.post("/administration/fichier-des-adherents", data=form, content_type="multipart/form-data")
@@ -172,7 +172,7 @@ def test_the_upload_page_is_the_bureau_nationals_and_linked_from_the_admin_index
     assert "Importer le fichier des adhérents" in page and 'enctype="multipart/form-data"' in page
     for column in ("numero_adherent", "prenom", "nom", "email", "section", "federation", "cotisation_jusqu_au"):
         assert f"<code>{column}</code>" in page
-    assert 'type="file"' in page and 'accept=".csv,text/csv"' in page
+    assert 'type="file"' in page and 'accept=".csv,.xlsx,text/csv"' in page
 
 
 @pytest.mark.parametrize(
@@ -182,13 +182,13 @@ def test_the_upload_page_is_the_bureau_nationals_and_linked_from_the_admin_index
         (b"", "adherents.csv", "Fichier refusé : le fichier est vide."),
         (b"  \n\n", "adherents.csv", "Fichier refusé : le fichier est vide."),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "adherents.csv", "Fichier refusé : le fichier est binaire"),
-        ("numero_adherent;prénom".encode("latin-1"), "adherents.csv", "n'est pas encodé en UTF-8"),
-        (b"%PDF-1.7 whatever", "adherents.pdf", "seul un fichier CSV (.csv) est accepté"),
+        (b"numero_adherent;pr\x81nom", "adherents.csv", "encodage non reconnu : octet 0x81"),
+        (b"%PDF-1.7 whatever", "adherents.pdf", "seul un fichier CSV (.csv) ou XLSX (.xlsx) est accepté"),
         (b"Bonjour, voici la liste.\nAna Martin\n", "adherents.csv", "ne nomme pas les colonnes attendues"),
         (b"Bonjour voici la liste\nAna Martin\n", "adherents.csv", "Ce fichier n'est pas un fichier CSV"),
         (b"numero;prenom;nom;email\n1;A;B;a@b.fr\n", "adherents.csv", "il manque numero_adherent, section, federation"),
     ],
-    ids=["no-file", "empty-upload", "blank", "binary", "latin-1", "pdf", "prose", "one-column", "missing-columns"],
+    ids=["no-file", "empty-upload", "blank", "binary", "undecodable", "pdf", "prose", "one-column", "missing-columns"],
 )
 def test_a_bad_file_is_refused_at_once_and_nothing_is_started(client, people, data, filename, message):
     login(client, "bn@exemple.fr")
@@ -225,7 +225,7 @@ def test_a_good_file_imports_the_members_and_the_job_page_shows_the_summary(clie
     db.session.expire_all()
     job = db.session.get(Job, job_id)
     assert job.state == JobState.SUCCEEDED, (job.error, job.error_details)
-    assert job.created_by_id == people["bn"].id and job.params == {"filename": "Adherents_mars_2026.csv"}
+    assert job.created_by_id == people["bn"].id and job.params == {"filename": "Adherents_mars_2026.csv", "create_sections": True}
     members = db.session.scalars(sa.select(Member).where(Member.membership_number.like("A%"))).all()
     assert sorted(m.email for m in members) == ["ana.martin@exemple.fr", "bruno.petit@exemple.fr", "chloe.roux@exemple.fr"]
 

@@ -85,7 +85,7 @@ def test_a_page_beyond_the_last_is_empty_not_an_error(dataset, client):
 
 def _log_in(client, user: User) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from convention.calendar import operations
 from convention.calendar.models import (
     PARIS,
+    CalendarFeedToken,
     Event,
     EventKind,
     EventPerson,
@@ -395,9 +396,11 @@ def test_cancelling_without_registration_is_refused(world):
 
 def test_feed_token_regeneration_replaces_the_secret(world):
     user = world.users["militant"]
-    first = operations.regenerate_feed_token(user).token
-    second = operations.regenerate_feed_token(user).token
+    first = operations.regenerate_feed_token(user).plain_secret
+    row = operations.regenerate_feed_token(user)
+    second = row.plain_secret
     assert first != second and len(second) >= 40
+    assert row.token_hash == CalendarFeedToken.hash(second) and second not in row.token_hash
     assert operations.revoke_feed_token(user) is True
     assert operations.revoke_feed_token(user) is False
     assert [e.action for e in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))][

@@ -138,6 +138,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, secret):
                 "CONVENTION_CONFIG": "production",
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
                 "SECRET_KEY": secret,
+                "PUBLIC_BASE_URL": "https://convention.example.org",
             },
         )
         assert proc.returncode != 0, f"{code!r} started without a SECRET_KEY"
@@ -152,6 +153,7 @@ def test_production_starts_with_a_secret_key(tmp_path):
             "CONVENTION_CONFIG": "production",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
             "SECRET_KEY": uuid.uuid4().hex * 2,
+            "PUBLIC_BASE_URL": "https://convention.example.org",
         },
     )
     assert proc.returncode == 0, proc.stderr

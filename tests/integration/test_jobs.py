@@ -163,7 +163,7 @@ def isere() -> User:
 def test_member_import_job_imports_and_reports(database):
     bureau = isere()
     rows = [HEADER] + [f"{i};Prénom{i};Nom{i};a{i}@exemple.fr;Grenoble;38" for i in range(1, 13)]
-    job = start_member_import(bureau, "adherents.csv", "\n".join(rows).encode())
+    job = start_member_import(bureau, "adherents.csv", "\n".join(rows).encode(), create_sections=True)
     db.session.commit()  # inline: the task ran after the commit
     job = reload(job.id)
     assert job.state == JobState.SUCCEEDED, job.error
@@ -177,7 +177,7 @@ def test_member_import_job_imports_and_reports(database):
 def test_member_import_job_with_bad_lines_lists_them_and_writes_nothing(database):
     bureau = isere()
     rows = [HEADER, "1;Ana;Martin;ana@exemple.fr;Grenoble;38", "2;Bob;;pas-une-adresse;Grenoble;99"]
-    job = start_member_import(bureau, "adherents.csv", "\n".join(rows).encode())
+    job = start_member_import(bureau, "adherents.csv", "\n".join(rows).encode(), create_sections=True)
     db.session.commit()
     job = reload(job.id)
     assert job.state == JobState.FAILED
@@ -190,10 +190,10 @@ def test_member_import_job_run_again_after_a_partial_write_completes_it(database
     """What a dead worker committed stays; the rerun creates only the rest."""
     bureau = isere()
     rows = [HEADER] + [f"{i};P{i};N{i};p{i}@exemple.fr;Vienne;38" for i in range(1, 21)]
-    first_half = start_member_import(bureau, "moitie.csv", "\n".join(rows[:11]).encode())
+    first_half = start_member_import(bureau, "moitie.csv", "\n".join(rows[:11]).encode(), create_sections=True)
     db.session.commit()
     assert reload(first_half.id).result["created"] == 10
-    job = start_member_import(bureau, "complet.csv", "\n".join(rows).encode())
+    job = start_member_import(bureau, "complet.csv", "\n".join(rows).encode(), create_sections=True)
     db.session.commit()
     job = reload(job.id)
     assert (job.result["created"], job.result["unchanged"]) == (10, 10)

@@ -47,7 +47,7 @@ def write(tmp_path: Path, lines: list[str] | bytes, name: str = "adherents.csv")
 
 
 def test_import_creates_members_and_missing_sections(database, federations, runner, tmp_path):
-    result = runner.invoke(args=["members", "import", write(tmp_path, [HEADER, *GOOD])])
+    result = runner.invoke(args=["members", "import", "--creer-sections", write(tmp_path, [HEADER, *GOOD])])
     assert result.exit_code == 0, result.output
     assert "3 créés, 0 mis à jour, 0 inchangé" in result.output
     assert "2 sections créées : Voiron, Lille" in result.output
@@ -69,8 +69,8 @@ def test_import_creates_members_and_missing_sections(database, federations, runn
 
 def test_reimport_is_idempotent_and_says_so(database, federations, runner, tmp_path):
     path = write(tmp_path, [HEADER, *GOOD])
-    assert runner.invoke(args=["members", "import", path]).exit_code == 0
-    result = runner.invoke(args=["members", "import", path])
+    assert runner.invoke(args=["members", "import", "--creer-sections", path]).exit_code == 0
+    result = runner.invoke(args=["members", "import", "--creer-sections", path])
     assert result.exit_code == 0, result.output
     assert "0 créé, 0 mis à jour, 3 inchangés" in result.output
     assert "Rien n'a changé" in result.output
@@ -81,7 +81,7 @@ def test_reimport_is_idempotent_and_says_so(database, federations, runner, tmp_p
 
 def test_existing_members_are_updated(database, federations, runner, tmp_path):
     assert (
-        runner.invoke(args=["members", "import", write(tmp_path, [HEADER, *GOOD])]).exit_code == 0
+        runner.invoke(args=["members", "import", "--creer-sections", write(tmp_path, [HEADER, *GOOD])]).exit_code == 0
     )
     changed = [
         GOOD[0],
@@ -90,7 +90,7 @@ def test_existing_members_are_updated(database, federations, runner, tmp_path):
         "1004;Léa;Morel;lea.morel@exemple.fr;Grenoble;38;2027-12-31",
     ]
     result = runner.invoke(
-        args=["members", "import", write(tmp_path, [HEADER, *changed], "v2.csv")]
+        args=["members", "import", "--creer-sections", write(tmp_path, [HEADER, *changed], "v2.csv")]
     )
     assert result.exit_code == 0, result.output
     assert "1 créé, 1 mis à jour, 2 inchangés" in result.output
@@ -104,7 +104,7 @@ def test_comma_delimiter_bom_and_french_headers(database, federations, runner, t
         "\ufeffNuméro adhérent,Prénom,Nom,E-mail,Section,Fédération,Cotisation jusqu'au\r\n"
         '2001,Élise,"Le Gall, dite Lili",elise@exemple.fr,Grenoble,38,2027-06-30\r\n'
     ).encode()
-    result = runner.invoke(args=["members", "import", write(tmp_path, data)])
+    result = runner.invoke(args=["members", "import", "--creer-sections", write(tmp_path, data)])
     assert result.exit_code == 0, result.output
     database.session.expire_all()
     member = database.session.scalar(sa.select(Member))
@@ -123,7 +123,7 @@ def test_every_bad_line_is_reported_and_nothing_is_written(database, federations
         "1007;Marc;Petit;marc2@exemple.fr;Grenoble;38;31/02/2027",  # line 8: no such day
         "1008;Marc;Petit;marc3@exemple.fr;Grenoble;38",  # line 9: a field missing
     ]
-    result = runner.invoke(args=["members", "import", write(tmp_path, lines)])
+    result = runner.invoke(args=["members", "import", "--creer-sections", write(tmp_path, lines)])
     assert result.exit_code == 1
     output = result.output
     assert "aucun adhérent n'a été importé" in output
@@ -158,7 +158,7 @@ def test_database_checks_unknown_federation_and_taken_email(database, federation
             "10;C;D;c@exemple.fr;Grenoble;38;",
         ]
     ).encode()
-    report = import_members(None, parse_member_file(data))
+    report = import_members(None, parse_member_file(data), create_sections=True)
     assert [(e.line, e.message) for e in report.errors] == [
         (2, "fédération inconnue « Corse-du-Sud »."),
         (3, "adresse électronique « pris@exemple.fr » déjà utilisée par l'adhérent n° 9."),
@@ -171,15 +171,15 @@ def test_database_checks_unknown_federation_and_taken_email(database, federation
     [
         (b"", "le fichier est vide"),
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "le fichier est binaire"),
-        (f"{HEADER}\n1;Andr\xe9;X;x@exemple.fr;Grenoble;38;\n".encode("latin-1"), "octet 0xE9"),
+        (f"{HEADER}\n1;Andr".encode() + b"\x81\xe9;X;x@exemple.fr;Grenoble;38;\n", "octet 0x81"),
         (f"{HEADER}\n".encode(), "aucun adhérent"),
         (b"numero;prenom;nom;email;section\n1;a;b;c@d.fr;s\n", "colonne(s) manquante(s)"),
         (f"{HEADER};age\n".encode(), "colonne(s) inconnue(s) : « age »"),
     ],
-    ids=["empty", "binary", "latin-1", "header-only", "missing-columns", "extra-column"],
+    ids=["empty", "binary", "undecodable", "header-only", "missing-columns", "extra-column"],
 )
 def test_unreadable_files_are_refused(database, federations, runner, tmp_path, data, fragment):
-    result = runner.invoke(args=["members", "import", write(tmp_path, data)])
+    result = runner.invoke(args=["members", "import", "--creer-sections", write(tmp_path, data)])
     assert result.exit_code == 1
     assert fragment in result.output
     database.session.expire_all()
@@ -188,7 +188,7 @@ def test_unreadable_files_are_refused(database, federations, runner, tmp_path, d
 
 def test_dry_run_counts_without_writing(database, federations, runner, tmp_path):
     result = runner.invoke(
-        args=["members", "import", write(tmp_path, [HEADER, *GOOD]), "--dry-run"]
+        args=["members", "import", "--creer-sections", write(tmp_path, [HEADER, *GOOD]), "--dry-run"]
     )
     assert result.exit_code == 0, result.output
     assert "3 créés" in result.output and "rien n'a été enregistré" in result.output
@@ -214,12 +214,12 @@ def test_bulk_import_of_many_lines(database, federations):
 
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        report = import_members(None, parse_member_file(data))
+        report = import_members(None, parse_member_file(data), create_sections=True)
         database.session.commit()
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert report.created == 5000 and not report.errors
     assert count(database, Member) == 5000
     assert len(statements) < 30, len(statements)
-    again = import_members(None, parse_member_file(data))
+    again = import_members(None, parse_member_file(data), create_sections=True)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5000)

@@ -99,7 +99,7 @@ def test_a_killed_worker_s_job_is_completed_by_another(app, tmp_path):
             db.session.add(Federation(code="38", name="Isère", title="Fédération de l'Isère"))
             bureau = make_user("bn@exemple.fr", roles=[(Role.NATIONAL_BUREAU, None)])
             db.session.commit()
-            start_member_import(bureau, "adherents.csv", member_file(MEMBERS))
+            start_member_import(bureau, "adherents.csv", member_file(MEMBERS), create_sections=True)
             db.session.commit()  # the task goes to Redis now
         sender.extensions["celery"].close()
 
