@@ -14,13 +14,13 @@ from convention.amendments.models import (
     AmendmentCosignature,
     ChapterAssignment,
 )
+from convention.core import pagination
 from convention.domain.amendments import ADOPTED_STATUSES, AmendmentStatus, conflicts
 from convention.extensions import db
 from convention.members.models import Federation, Section
 from convention.texts.models import Block, Chapter, TextVersion
 
 PER_PAGE = 50
-MAX_PAGE = 10_000
 
 
 def get_amendment(convention_id: int, amendment_id: int) -> Amendment | None:
@@ -166,11 +166,10 @@ def filtered(text_id: int, filters: AmendmentFilters) -> sa.Select:
 
 def paginate(text_id: int, filters: AmendmentFilters, page: int = 1, per_page: int = PER_PAGE):
     """One page of the filtered list (page numbers are bounded: a huge one is the last page)."""
-    page = min(max(page, 1), MAX_PAGE)
     query = filtered(text_id, filters).options(
         selectinload(Amendment.section), selectinload(Amendment.federation)
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return pagination.paginate(query, page=page, per_page=per_page)
 
 
 def list_for_review(text_id: int, chapter_anchor: str, filters: AmendmentFilters) -> Sequence[Amendment]:

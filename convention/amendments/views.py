@@ -35,7 +35,9 @@ from convention.amendments.rendering import shown_amendment, shown_change
 from convention.contributions.models import secretary_units
 from convention.conventions.web import with_convention
 from convention.core.markdown import render_markdown
+from convention.core.pagination import page_arg
 from convention.core.permissions import require
+from convention.core.routing import int_arg
 from convention.domain.amendments import (
     OPEN_STATUSES,
     RELATION_LABELS,
@@ -92,8 +94,7 @@ def _amendment_or_404(convention, amendment_id: int) -> Amendment:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value < 2**31 else None
+    return int_arg(name, minimum=1)
 
 
 def _filters(version_id: int | None = None) -> queries.AmendmentFilters:
@@ -121,11 +122,10 @@ def _filters(version_id: int | None = None) -> queries.AmendmentFilters:
 @with_convention
 def index(convention):
     text = _text(convention)
-    number = request.args.get("version", type=int)
+    number = int_arg("version", minimum=1)
     version = next((v for v in text.versions if v.number == number), None)
     filters = _filters(version_id=version.id if version else None)
-    page = request.args.get("page", 1, type=int) or 1
-    pagination = queries.paginate(text.id, filters, page=page)
+    pagination = queries.paginate(text.id, filters, page=page_arg())
     chapters = queries.chapters_of_version(text.current_version.id)
     chapter_titles = {c.anchor: c for c in chapters}
     federations = db.session.scalars(db.select(Federation).order_by(Federation.code)).all()
