@@ -26,6 +26,9 @@ BLUEPRINTS = (
     "convention.jobs.views",
     "convention.votes.views",
     "convention.amendments.views",
+    "convention.amendments.imports",
+    "convention.versions.views",
+    "convention.outputs.views",
 )
 
 

@@ -24,6 +24,11 @@ class JobKind(enum.StrEnum):
     TEXT_PDF = "text_pdf"
     TALLY = "tally"
     TEXT_CONSOLIDATION = "text_consolidation"
+    AMENDMENT_BOOK = "amendment_book"  # the cahier des amendements (PDF)
+    TEXT_DOCX = "text_docx"  # the consolidated text with tracked changes (Word)
+    TEXT_ODT = "text_odt"  # the same for LibreOffice
+    AMENDMENT_EXPORT = "amendment_export"  # the amendments as CSV or XLSX
+    AMENDMENT_IMPORT = "amendment_import"  # a federation's spreadsheet of amendments
 
 
 JOB_KIND_LABELS = {
@@ -31,6 +36,11 @@ JOB_KIND_LABELS = {
     JobKind.TEXT_PDF: "Export du texte en PDF",
     JobKind.TALLY: "Dépouillement du scrutin",
     JobKind.TEXT_CONSOLIDATION: "Consolidation du texte",
+    JobKind.AMENDMENT_BOOK: "Cahier des amendements (PDF)",
+    JobKind.TEXT_DOCX: "Texte consolidé avec suivi des modifications (DOCX)",
+    JobKind.TEXT_ODT: "Texte consolidé avec suivi des modifications (ODT)",
+    JobKind.AMENDMENT_EXPORT: "Export des amendements (CSV ou XLSX)",
+    JobKind.AMENDMENT_IMPORT: "Import d'un tableau d'amendements",
 }
 
 

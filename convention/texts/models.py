@@ -16,6 +16,7 @@ class VersionStatus(enum.StrEnum):
     DRAFT = "draft"  # projet de texte
     AMENDED = "amended"  # texte amendé
     ADOPTED_BY_BN = "adopted_by_bn"  # adopté par le Bureau national
+    SUBMITTED_TO_VOTE = "submitted_to_vote"  # soumis au vote des militants
     ADOPTED = "adopted"  # texte adopté
 
 
@@ -23,6 +24,7 @@ VERSION_STATUS_LABELS = {
     VersionStatus.DRAFT: "Projet de texte",
     VersionStatus.AMENDED: "Texte amendé",
     VersionStatus.ADOPTED_BY_BN: "Adopté par le Bureau national",
+    VersionStatus.SUBMITTED_TO_VOTE: "Soumis au vote des militants",
     VersionStatus.ADOPTED: "Texte adopté",
 }
 

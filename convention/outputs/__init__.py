@@ -1,0 +1,1 @@
+"""The printed outputs: the amendment book, the consolidated text with tracked changes, exports."""

@@ -1,0 +1,1 @@
+"""Job handlers of the printed outputs (registered by ``convention.jobs.handlers``)."""
