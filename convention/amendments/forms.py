@@ -177,6 +177,13 @@ class DecisionForm(FlaskForm):
     submit = SubmitField(_l("Enregistrer la décision"))
 
 
+class ReconsiderForm(FlaskForm):
+    """Go back on an adoption before the consolidation (a conflict to settle, a hasty decision)."""
+
+    reason = _reason_field(_l("Pourquoi revenir sur la décision"))
+    submit = SubmitField(_l("Revenir sur la décision"))
+
+
 class BulkForm(FlaskForm):
     """One step with one reason for a selection (or a whole cluster) of the review table."""
 

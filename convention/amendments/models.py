@@ -59,6 +59,7 @@ class StepKind(enum.StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     MAINTAINED = "maintained"
+    RECONSIDERED = "reconsidered"  # the committee went back on an adoption
 
 
 STEP_LABELS = {
@@ -74,6 +75,7 @@ STEP_LABELS = {
     StepKind.REJECTED: "Rejeté",
     StepKind.WITHDRAWN: "Retiré",
     StepKind.MAINTAINED: "Maintenu pour la journée de la convention",
+    StepKind.RECONSIDERED: "Retour sur la décision : de nouveau en examen",
 }
 
 DEFAULT_COSIGNATURES_REQUIRED = 5

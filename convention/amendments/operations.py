@@ -624,6 +624,33 @@ def decide_amendment(
     return amendment
 
 
+def reconsider_decision(actor: User, amendment: Amendment, reason: str, *, today: dt.date) -> Amendment:
+    """Go back on an adoption (two adopted amendments in conflict…): the amendment is recevable again.
+
+    Only while it is anchored in the current version, that is before a consolidation applied it.
+    """
+    _ensure_reviewer(actor, amendment, today)
+    reason = _required_reason(reason)
+    check_amendment_transition(amendment.status, AmendmentStatus.ADMISSIBLE, amendment.number)
+    current = amendment.text.current_version
+    if current is None or amendment.version_id != current.id:
+        raise DomainError(
+            f"L'amendement n° {amendment.number} a déjà été appliqué dans une version consolidée du "
+            "texte : on ne peut plus revenir sur son adoption."
+        )
+    source = _move(amendment, AmendmentStatus.ADMISSIBLE)
+    amendment.decision_reason = ""
+    amendment.decided_dt = None
+    amendment.decided_by_id = None
+    amendment.modified_replacement = ""
+    _step(amendment, StepKind.RECONSIDERED, actor, reason)
+    db.session.flush()
+    audit(actor, "amendment.reconsider", amendment, source=source, target="admissible")
+    _tell(amendment, f"Amendement n° {amendment.number} : de nouveau en examen", reason)
+    _index(amendment)
+    return amendment
+
+
 def create_synthesis(
     actor: User,
     version: TextVersion,

@@ -19,6 +19,7 @@ from convention.amendments.forms import (
     ConfirmForm,
     DecisionForm,
     OpinionForm,
+    ReconsiderForm,
     RectificationAnswerForm,
     SynthesisForm,
     unit_key,
@@ -425,6 +426,7 @@ def review(convention, amendment_id: int):
         "recevabilite": AdmissibilityForm(prefix="recevabilite"),
         "avis": OpinionForm(prefix="avis"),
         "decision": DecisionForm(prefix="decision"),
+        "retour": ReconsiderForm(prefix="retour"),
     }
     if request.method == "POST":
         if step not in forms:
@@ -440,11 +442,13 @@ def review(convention, amendment_id: int):
                     current_user, amendment, Opinion(form.opinion.data), form.reason.data,
                     form.rectification.data or "", today=today,
                 )
-            else:
+            elif step == "decision":
                 operations.decide_amendment(
                     current_user, amendment, AmendmentStatus(form.status.data), form.reason.data,
                     form.modified_wording.data or "", today=today,
                 )
+            else:
+                operations.reconsider_decision(current_user, amendment, form.reason.data, today=today)
             db.session.commit()
             flash(f"L’amendement n° {amendment.number} : étape enregistrée, l’auteur et les cosignataires "
                   "en sont informés.", "success")

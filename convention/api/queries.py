@@ -378,3 +378,62 @@ def amendment_data(a: Amendment) -> dict[str, Any]:
         "submitted": _paris(a.submitted_dt),
         "url": url_for("amendments.detail", amendment_id=a.id),
     }
+
+
+# --- versions and differences ---------------------------------------------------------------------
+
+
+def version_detail_data(text: Text, number: int) -> dict[str, Any] | None:
+    """Version ``number`` of the text, the same shape as the text detail's ``version``; None if absent."""
+    version = next((v for v in text.versions if v.number == number), None)
+    if version is None:
+        return None
+    data = text_version_data(text, number)
+    return {
+        **data["version"],
+        "text": text.id,
+        "created": _paris(version.created_dt),
+        "current": version is text.versions[-1],
+    }
+
+
+def diff_data(text: Text, old: TextVersion, new: TextVersion, chapter: str | None) -> dict[str, Any] | None:
+    """The difference between two versions, per block; None when ``chapter`` is in neither version."""
+    from convention.versions.queries import version_diff
+
+    diff = version_diff(text, old, new)
+    blocks = diff.blocks
+    if chapter is not None:
+        blocks = [b for b in blocks if diff.chapter_of[b.anchor] == chapter]
+        if not blocks:
+            return None
+    counts = {change: 0 for change in ("unchanged", "modified", "inserted", "deleted")}
+    items = []
+    for block in blocks:
+        counts[block.change.value] += 1
+        refs = diff.refs(block)
+        items.append(
+            {
+                "id": block.anchor,
+                "chapter": diff.chapter_of[block.anchor],
+                "change": block.change.value,
+                "before": block.before,
+                "after": block.after,
+                "hunks": [
+                    {"start": h.start, "end": h.end, "original": h.original, "replacement": h.replacement}
+                    for h in block.hunks
+                ],
+                "amendments": [ref.number for ref in refs],
+                "amendment_refs": [
+                    {"number": ref.number, "id": ref.id, "version": ref.version_number} for ref in refs
+                ],
+            }
+        )
+    return {
+        "text": text.id,
+        "from": old.number,
+        "to": new.number,
+        "chapter": chapter,
+        "summary": counts,
+        "blocks": items,
+    }

@@ -491,3 +491,92 @@ class AmendmentSchema(ma.Schema):
 
 
 AmendmentPageSchema = page_schema(AmendmentSchema, "AmendmentPageSchema")
+
+
+# --- versions and differences ---------------------------------------------------------------------
+
+
+class VersionDetailSchema(VersionSchema):
+    """One version of a text down to its blocks (the ``version`` of the text detail), and its text."""
+
+    text = fields.Integer(required=True, metadata={"description": "Identifiant du texte."})
+    created = fields.DateTime(required=True, metadata={"description": "Publication de la version, heure de Paris."})
+    current = fields.Boolean(required=True, metadata={"description": "Vrai pour la version actuelle du texte."})
+
+
+def _version_number_field(name: str, description: str) -> fields.Integer:
+    return fields.Integer(
+        required=True,
+        data_key=name,
+        strict=False,
+        validate=validate.Range(min=1, max=MAX_PAGE, error="Un numéro de version est au moins {min}."),
+        error_messages={"invalid": "Numéro de version attendu (nombre entier).", "required": "Paramètre obligatoire."},
+        metadata={"description": description},
+    )
+
+
+class DiffQuerySchema(ma.Schema):
+    old = _version_number_field("from", "Numéro de la version de départ.")
+    new = _version_number_field("to", "Numéro de la version d'arrivée.")
+    chapter = _anchor_field("Ancre d'un chapitre (« II-5 ») : seulement ses alinéas ; par défaut tout le texte.")
+
+    @ma.validates_schema
+    def _two_versions(self, data: dict, **kwargs) -> None:
+        if data.get("old") is not None and data.get("old") == data.get("new"):
+            raise ma.ValidationError("Choisissez deux versions différentes.", field_name="to")
+
+
+class HunkSchema(ma.Schema):
+    start = fields.Integer(required=True, metadata={"description": "Début du passage dans « before » (caractères)."})
+    end = fields.Integer(required=True, metadata={"description": "Fin (exclue) du passage dans « before »."})
+    original = fields.String(required=True, metadata={"description": "Mots supprimés ou remplacés."})
+    replacement = fields.String(required=True, metadata={"description": "Mots ajoutés à leur place."})
+
+
+class DiffAmendmentSchema(ma.Schema):
+    number = fields.Integer(required=True, metadata={"description": "Numéro de l'amendement dans le texte."})
+    id = fields.Integer(required=True, metadata={"description": "Identifiant (voir /api/v1/amendments/<id>)."})
+    version = fields.Integer(required=True, metadata={"description": "Version consolidée qui l'a appliqué."})
+
+
+class DiffBlockSchema(ma.Schema):
+    id = fields.String(required=True, metadata={"description": "Ancre stable de l'alinéa (« II-5-12 »)."})
+    chapter = fields.String(required=True, metadata={"description": "Ancre de son chapitre (« II-5 »)."})
+    change = fields.String(
+        required=True,
+        validate=validate.OneOf(["unchanged", "modified", "inserted", "deleted"]),
+        metadata={"description": "unchanged (inchangé), modified (modifié), inserted (ajouté), deleted (supprimé)."},
+    )
+    before = fields.String(required=True, metadata={"description": "Texte dans la version de départ (« » s'il est ajouté)."})
+    after = fields.String(required=True, metadata={"description": "Texte dans la version d'arrivée (« » s'il est supprimé)."})
+    hunks = fields.List(
+        fields.Nested(HunkSchema),
+        required=True,
+        metadata={"description": "Pour un alinéa modifié : les passages changés, mot à mot."},
+    )
+    amendments = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "Numéros des amendements qui ont changé l'alinéa entre les deux versions."},
+    )
+    amendment_refs = fields.List(
+        fields.Nested(DiffAmendmentSchema),
+        required=True,
+        metadata={"description": "Les mêmes amendements, avec leur identifiant et la version qui les a appliqués."},
+    )
+
+
+class DiffSummarySchema(ma.Schema):
+    unchanged = fields.Integer(required=True)
+    modified = fields.Integer(required=True)
+    inserted = fields.Integer(required=True)
+    deleted = fields.Integer(required=True)
+
+
+class DiffSchema(ma.Schema):
+    text = fields.Integer(required=True, metadata={"description": "Identifiant du texte."})
+    from_ = fields.Integer(required=True, data_key="from", metadata={"description": "Version de départ."})
+    to = fields.Integer(required=True, metadata={"description": "Version d'arrivée."})
+    chapter = fields.String(allow_none=True, required=True, metadata={"description": "Chapitre demandé, sinon null."})
+    summary = fields.Nested(DiffSummarySchema, required=True, metadata={"description": "Nombre d'alinéas par sorte de changement."})
+    blocks = fields.List(fields.Nested(DiffBlockSchema), required=True, metadata={"description": "Les alinéas dans l'ordre de lecture (un alinéa supprimé à sa place d'avant)."})

@@ -17,12 +17,15 @@ from convention.api.schemas import (
     AmendmentSchema,
     ContributionPageSchema,
     ConventionQuerySchema,
+    DiffQuerySchema,
+    DiffSchema,
     ConventionSchema,
     EventPageSchema,
     PaginationQuerySchema,
     TextDetailSchema,
     TextPageSchema,
     TextVersionQuerySchema,
+    VersionDetailSchema,
     WorkingGroupPageSchema,
 )
 
@@ -108,6 +111,53 @@ def get_text(text_id: int, version: int | None = None):
     data = queries.text_version_data(text, version)
     if data is None:
         abort(HTTPStatus.NOT_FOUND, description="Version introuvable.")
+    return data
+
+
+def _text(text_id: int):
+    text = queries.get_text(text_id) if text_id <= MAX_ID else None
+    if text is None:
+        abort(HTTPStatus.NOT_FOUND, description="Texte introuvable.")
+    return text
+
+
+def _version_of(text, number: int):
+    version = next((v for v in text.versions if v.number == number), None)
+    if version is None:
+        count = len(text.versions)
+        abort(
+            HTTPStatus.NOT_FOUND,
+            description=f"La version {number} n'existe pas : le texte a {count} version{'s' if count > 1 else ''}.",
+        )
+    return version
+
+
+@blp.route("/texts/<int:text_id>/versions/<int:number>")
+@blp.response(HTTPStatus.OK, VersionDetailSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def get_text_version(text_id: int, number: int):
+    """Une version d'un texte, qui reste lisible à cette adresse : statut, parties, chapitres, blocs numérotés."""
+    text = _text(text_id)
+    _version_of(text, number)
+    return queries.version_detail_data(text, number)
+
+
+@blp.route("/texts/<int:text_id>/diff")
+@blp.arguments(DiffQuerySchema, location="query", as_kwargs=True)
+@blp.response(HTTPStatus.OK, DiffSchema)
+@blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
+def get_text_diff(text_id: int, old: int, new: int, chapter: str | None = None):
+    """La différence entre deux versions d'un texte, alinéa par alinéa (par ancre stable).
+
+    Pour chaque alinéa : ``change`` (unchanged, modified, inserted, deleted), le texte avant et
+    après, les passages changés mot à mot et les amendements qui l'ont changé entre les deux
+    versions. ``from`` peut être plus récente que ``to`` (la différence est alors lue à rebours).
+    """
+    text = _text(text_id)
+    old_version, new_version = _version_of(text, old), _version_of(text, new)
+    data = queries.diff_data(text, old_version, new_version, chapter)
+    if data is None:
+        abort(HTTPStatus.NOT_FOUND, description=f"Le chapitre « {chapter} » n'est dans aucune des deux versions.")
     return data
 
 

@@ -151,6 +151,7 @@ LABEL_STRINGS = (
     N_("Rectification refusée par l'auteur"),
     N_("Intégré dans un amendement de synthèse"),
     N_("Maintenu pour la journée de la convention"),
+    N_("Retour sur la décision : de nouveau en examen"),
     N_("Rectification proposée, en attente de l'auteur"),
     # search.models.SEARCH_KIND_LABELS (amendments)
     N_("Amendement"),

@@ -112,8 +112,10 @@ AMENDMENT_TRANSITIONS: dict[AmendmentStatus, frozenset[AmendmentStatus]] = {
     _S.REJECTED: frozenset({_S.MAINTAINED}),
     _S.MAINTAINED: frozenset({_S.WITHDRAWN}),
     _S.INADMISSIBLE: frozenset(),
-    _S.ADOPTED: frozenset(),
-    _S.ADOPTED_MODIFIED: frozenset(),
+    # The committee may go back on an adoption before the text is consolidated (two adopted
+    # amendments in conflict, a decision taken too fast): the amendment is recevable again.
+    _S.ADOPTED: frozenset({_S.ADMISSIBLE}),
+    _S.ADOPTED_MODIFIED: frozenset({_S.ADMISSIBLE}),
     _S.MERGED: frozenset(),
     _S.WITHDRAWN: frozenset(),
 }
@@ -151,6 +153,18 @@ _STATE_PHRASES: dict[AmendmentStatus, str] = {
 }
 
 
+# A step whose phrase depends on where it starts from: back from an adoption to « recevable ».
+_STEP_PHRASES: dict[tuple[AmendmentStatus, AmendmentStatus], str] = {
+    (_S.ADOPTED, _S.ADMISSIBLE): "revenir sur son adoption",
+    (_S.ADOPTED_MODIFIED, _S.ADMISSIBLE): "revenir sur son adoption",
+}
+
+
+def action_label(source: AmendmentStatus, target: AmendmentStatus) -> str:
+    """The French verb phrase of the step from ``source`` to ``target`` (« le rejeter »…)."""
+    return _STEP_PHRASES.get((source, target), ACTION_LABELS[target])
+
+
 def _french_list(items: Sequence[str]) -> str:
     """« a », « a ou b », « a, b ou c »."""
     if len(items) <= 1:
@@ -167,7 +181,7 @@ class AmendmentTransitionError(IllegalTransition):
         possible = [s for s in AmendmentStatus if s in AMENDMENT_TRANSITIONS[source]]
         head = f"L'amendement n° {number} est {_STATE_PHRASES[source]} : on ne peut pas {ACTION_LABELS[target]}."
         if possible:
-            tail = f"Possible maintenant : {_french_list([ACTION_LABELS[s] for s in possible])}."
+            tail = f"Possible maintenant : {_french_list([action_label(source, s) for s in possible])}."
         elif source == AmendmentStatus.WITHDRAWN:
             tail = "Aucune autre étape n'est possible : son retrait est définitif."
         else:

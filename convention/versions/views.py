@@ -2,6 +2,276 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from convention.conventions.web import with_convention
+from convention.core.pagination import page_arg
+from convention.core.permissions import require
+from convention.domain.amendments import word_diff
+from convention.domain.consolidation import BlockChange
+from convention.domain.versions import STAGE_LABELS, allowed_targets, check_version_transition, is_notified
+from convention.extensions import db
+from convention.texts import queries as text_queries
+from convention.texts.models import VersionStatus
+from convention.versions import operations, queries
+from convention.versions.forms import (
+    PublishForm,
+    StatusForm,
+    TextFileForm,
+    UploadExpired,
+    form_memory_limit,
+    read_upload,
+    sign_upload,
+)
 
 bp = Blueprint("versions", __name__, url_prefix="/texte/versions")
+
+CHAPTERS_PER_PAGE = 8  # chapters with changes per page of the whole text's difference
+
+
+class ListPage:
+    """A page of a list already in memory, with what ``_macros/ui.html`` ``pagination`` reads."""
+
+    def __init__(self, items: Sequence[Any], page: int, per_page: int) -> None:
+        self.total = len(items)
+        self.per_page = per_page
+        self.pages = max(1, math.ceil(self.total / per_page))
+        self.page = min(max(page, 1), self.pages)
+        start = (self.page - 1) * per_page
+        self.items = list(items[start : start + per_page])
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(self, left_edge=1, left_current=2, right_current=2, right_edge=1) -> Iterator[int | None]:
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (
+                number <= left_edge
+                or self.page - left_current <= number <= self.page + right_current
+                or number > self.pages - right_edge
+            ):
+                if last and number - last > 1:
+                    yield None
+                yield number
+                last = number
+
+
+def _text(convention):
+    text = text_queries.get_main_text(convention.id)
+    if text is None or not text.versions:
+        abort(404)
+    return text
+
+
+def _version(text, number: int):
+    version = text_queries.get_version(text, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _target(value: str | None) -> VersionStatus:
+    try:
+        return VersionStatus(value or "")
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/")
+@with_convention
+def index(convention):
+    """Every version of the text: its status, its date, links to read it and to its differences."""
+    text = _text(convention)
+    current = text.current_version
+    can_manage = operations.can_manage_versions(current_user)
+    return render_template(
+        "versions/index.html",
+        text=text,
+        versions=queries.list_versions(text),
+        current=current,
+        block_counts=queries.version_counts(text),
+        next_statuses=[VersionStatus(s) for s in allowed_targets(current.status)] if can_manage else [],
+        can_manage=can_manage,
+        STAGE_LABELS=STAGE_LABELS,
+    )
+
+
+# --- the status of a version ---------------------------------------------------------------------
+
+
+@bp.route("/<int:number>/statut", methods=["GET", "POST"])
+@login_required
+@with_convention
+def change_status(convention, number: int):
+    """Confirm, then set, a new status of the current version (the Bureau national's)."""
+    require(operations.can_manage_versions(current_user))
+    text = _text(convention)
+    version = _version(text, number)
+    form = StatusForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        target = _target(form.status.data)
+        operations.change_version_status(current_user, version, target)
+        db.session.commit()
+        flash(
+            _(
+                "La version %(number)s est désormais : %(status)s.",
+                number=version.number,
+                status=_(version.status_label),
+            ),
+            "success",
+        )
+        return redirect(url_for("versions.index"))
+    target = _target(request.args.get("statut"))
+    # An illegal step is refused before the confirmation (409, saying what is possible).
+    check_version_transition(version.status, target, version.number, text.current_version.number)
+    form.status.data = target.value
+    return render_template(
+        "versions/status_confirm.html",
+        text=text,
+        version=version,
+        target=target,
+        target_label=STAGE_LABELS[target],
+        notified=is_notified(target),
+        form=form,
+    )
+
+
+# --- a new version from a file ------------------------------------------------------------------------
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@login_required
+@with_convention
+def upload(convention):
+    """Upload a file; show its structure and what it changes (nothing is written here)."""
+    require(operations.can_manage_versions(current_user))
+    text = text_queries.get_main_text(convention.id)
+    form = TextFileForm()
+    if form.validate_on_submit() and form.upload is not None:
+        filename, data = form.upload
+        preview = operations.preview_text_file(text, data, filename, form.format.data)
+        if not preview.ok:
+            return render_template("versions/upload.html", form=form, text=text, preview=preview), 422
+        base_number = preview.base.number if preview.base is not None else None
+        token = sign_upload(filename, data, form.format.data, base_number)
+        if len(token) > form_memory_limit() - 10_000:
+            form.file.errors.append(
+                _("Fichier refusé : trop volumineux pour être montré avant sa publication.")
+            )
+            return render_template("versions/upload.html", form=form, text=text, preview=None), 413
+        publish = PublishForm(formdata=None, upload=token)
+        return render_template("versions/preview.html", text=text, preview=preview, form=publish, segments=segments)
+    status = 400 if form.errors else 200
+    return render_template("versions/upload.html", form=form, text=text, preview=None), status
+
+
+@bp.post("/nouvelle/publier")
+@login_required
+@with_convention
+def publish(convention):
+    """Publish the previewed file as the next version, with the status chosen."""
+    require(operations.can_manage_versions(current_user))
+    form = PublishForm()
+    if not form.validate_on_submit():
+        if "upload" in form.errors or "csrf_token" in form.errors:
+            abort(400)
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(url_for("versions.upload"))
+    try:
+        filename, data, fmt, base_number = read_upload(form.upload.data)
+    except UploadExpired as error:
+        flash(str(error), "warning")
+        return redirect(url_for("versions.upload"))
+    version = operations.publish_text_file(
+        current_user,
+        convention,
+        data,
+        filename,
+        fmt=fmt,
+        status=VersionStatus(form.status.data),
+        label=(form.label.data or "").strip(),
+        base_number=base_number,
+    )
+    db.session.commit()
+    flash(
+        _("La version %(number)s du texte est publiée ; les adhérent·es en sont prévenu·es.", number=version.number),
+        "success",
+    )
+    return redirect(url_for("versions.index"))
+
+
+# --- the difference between two versions ------------------------------------------------------------
+
+
+def _number_arg(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    return int(raw)
+
+
+def segments(before: str, after: str) -> list[tuple[str, str]]:
+    """Word-level segments (equal / delete / insert) turning ``before`` into ``after``."""
+    return word_diff(before, after)
+
+
+@bp.get("/difference")
+@with_convention
+def difference(convention):
+    """The difference between versions ``de`` and ``a``, for one chapter or the whole text."""
+    text = _text(convention)
+    current = text.current_version
+    previous = queries.previous_version(text, current)
+    new_number = _number_arg("a", current.number)
+    old_number = _number_arg("de", previous.number if previous else current.number)
+    old, new = _version(text, old_number), _version(text, new_number)
+    anchor = request.args.get("chapitre", "").strip() or None
+    diff = queries.version_diff(text, old, new) if old.id != new.id else None
+    chapter = None
+    page = None
+    if diff is not None:
+        if anchor is not None:
+            chapter = diff.chapter(anchor)
+            if chapter is None:
+                abort(404)
+        else:
+            page = ListPage(diff.changed_chapters, page_arg(), CHAPTERS_PER_PAGE)
+    selector_chapters = [(a, diff.info(a)) for a in (c.anchor for c in diff.chapters)] if diff else []
+    return render_template(
+        "versions/difference.html",
+        text=text,
+        old=old,
+        new=new,
+        diff=diff,
+        chapter=chapter,
+        anchor=anchor,
+        page=page,
+        selector_chapters=selector_chapters,
+        versions=queries.list_versions(text),
+        segments=segments,
+        BlockChange=BlockChange,
+    )

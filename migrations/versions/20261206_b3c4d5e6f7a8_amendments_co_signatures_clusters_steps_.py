@@ -155,7 +155,7 @@ def upgrade():
     op.create_table('amendment_step',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('amendment_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('submitted', 'admissible', 'inadmissible', 'opinion', 'rectification_accepted', 'rectification_refused', 'adopted', 'adopted_modified', 'merged', 'rejected', 'withdrawn', 'maintained', name='stepkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('submitted', 'admissible', 'inadmissible', 'opinion', 'rectification_accepted', 'rectification_refused', 'adopted', 'adopted_modified', 'merged', 'rejected', 'withdrawn', 'maintained', 'reconsidered', name='stepkind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_label', sa.String(length=200), nullable=False),
     sa.Column('opinion', sa.Enum('favorable', 'unfavorable', 'favorable_with_rectification', name='opinion', native_enum=False, create_constraint=True, length=32), nullable=True),

@@ -396,7 +396,7 @@ def test_withdrawing_a_decided_amendment_is_a_409_in_french(client, world):
     assert response.status_code == 409
     html = page_text(response)
     assert "L'amendement n° 1 est adopté : on ne peut pas le retirer." in html
-    assert "sa décision est définitive" in html
+    assert "Possible maintenant : revenir sur son adoption." in html
     db.session.expire_all()
     assert one.status == S.ADOPTED
     # Without the confirmation box, nothing happens either.

@@ -471,3 +471,40 @@ def test_chapter_assignment_gives_and_takes_the_review(world):
     db.session.rollback()
     actions = list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions.count("amendment.assign_chapter") == 2
+
+
+def test_two_adopted_amendments_in_conflict_are_settled_by_going_back_on_one(client, world):
+    """Two adopted amendments on the same words conflict; the committee goes back on one of them."""
+    first = submit(world, "section_secretary", unit=world.section, status=S.ADMISSIBLE)
+    second = submit(world, "author", edited=OVERLAPPING_EDIT, status=S.ADMISSIBLE)
+    committee = world.users["committee"]
+    ops.decide_amendment(committee, first, S.ADOPTED, "Retenu.", today=TODAY)
+    ops.decide_amendment(committee, second, S.ADOPTED, "Retenu aussi.", today=TODAY)
+    db.session.commit()
+    from convention.amendments import queries
+
+    assert queries.adopted_conflicts([first, second]) == {first.id: [second.id], second.id: [first.id]}
+    with pytest.raises(DomainError, match="raison|Écrivez"):
+        ops.reconsider_decision(committee, second, " ", today=TODAY)
+    with pytest.raises(PermissionDenied):
+        ops.reconsider_decision(world.users["author"], second, "Je change d'avis.", today=TODAY)
+
+    # From the review page, with its confirmation form and a reason.
+    log_in(client, committee)
+    page = client.get(f"/amendements/{second.id}/examen")
+    assert "Revenir sur la décision" in page_text(page)
+    response = client.post(
+        f"/amendements/{second.id}/examen?etape=retour",
+        data={"retour-reason": "En conflit avec l'amendement de la section : il sera rejeté."},
+    )
+    assert response.status_code == 302
+    refresh(first, second)
+    assert second.status == S.ADMISSIBLE and second.decided_dt is None
+    assert second.steps[-1].kind == StepKind.RECONSIDERED
+    assert queries.adopted_conflicts([first, second]) == {}
+    assert "amendment.reconsider" in audit_actions(second)
+    assert notified(world.users["author"], NotificationKind.AMENDMENT_DECISION)[-1].subject.endswith("de nouveau en examen")
+    # Rejected, it may not be reconsidered: the message says what is possible instead.
+    ops.decide_amendment(committee, second, S.REJECTED, "En conflit.", today=TODAY)
+    with pytest.raises(IllegalTransition, match="Possible maintenant : le maintenir"):
+        ops.reconsider_decision(committee, second, "Encore.", today=TODAY)

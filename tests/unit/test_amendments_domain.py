@@ -29,6 +29,7 @@ from convention.domain.amendments import (
     Opinion,
     Relation,
     StaleChange,
+    action_label,
     anchor_of,
     apply_change,
     apply_changes,
@@ -89,6 +90,9 @@ ALLOWED = {
     (S.ADMISSIBLE, S.WITHDRAWN),
     (S.REJECTED, S.MAINTAINED),
     (S.MAINTAINED, S.WITHDRAWN),
+    # the committee goes back on an adoption before the consolidation (a conflict to settle)
+    (S.ADOPTED, S.ADMISSIBLE),
+    (S.ADOPTED_MODIFIED, S.ADMISSIBLE),
 }
 
 
@@ -108,7 +112,7 @@ def test_amendment_transition_table(source, target):
     assert message == error.message
     assert message.startswith("L'amendement n° 7 est ")
     assert f"on ne peut pas {ACTION_LABELS[target]}." in message
-    possible = [ACTION_LABELS[s] for s in AMENDMENT_TRANSITIONS[source]]
+    possible = [action_label(source, s) for s in AMENDMENT_TRANSITIONS[source]]
     if possible:
         assert "Possible maintenant : " in message
         assert all(action in message for action in possible)
@@ -135,7 +139,7 @@ def test_amendment_transition_table(source, target):
             S.ADOPTED,
             S.REJECTED,
             "L'amendement n° 12 est adopté : on ne peut pas le rejeter. "
-            "Aucune autre étape n'est possible : sa décision est définitive.",
+            "Possible maintenant : revenir sur son adoption.",
         ),
         (
             S.INADMISSIBLE,
@@ -164,7 +168,7 @@ def test_status_groups():
     assert ADOPTED_STATUSES <= DECIDED_STATUSES
     assert not OPEN_STATUSES & DECIDED_STATUSES
     finals = {s for s, targets in AMENDMENT_TRANSITIONS.items() if not targets}
-    assert finals == {S.INADMISSIBLE, S.ADOPTED, S.ADOPTED_MODIFIED, S.MERGED, S.WITHDRAWN}
+    assert finals == {S.INADMISSIBLE, S.MERGED, S.WITHDRAWN}
 
 
 # --- tokens ------------------------------------------------------------------

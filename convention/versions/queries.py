@@ -1,0 +1,165 @@
+"""Read helpers for the versions of the text and the difference between two of them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from convention.amendments.models import Amendment, BlockAmendment
+from convention.core.db import db
+from convention.domain.consolidation import BlockChange, BlockDiff, SourceBlock, diff_versions
+from convention.domain.versions import ChapterDiff, diff_by_chapter, summary
+from convention.texts.models import Block, Chapter, Part, Text, TextVersion
+
+
+def list_versions(text: Text) -> list[TextVersion]:
+    """The text's versions, the latest first."""
+    return list(reversed(text.versions))
+
+
+def source_blocks(version_id: int) -> list[SourceBlock]:
+    """The blocks of a version in reading order, as the diff reads them."""
+    rows = db.session.execute(
+        sa.select(Block.anchor, Block.kind, Block.text, Chapter.anchor)
+        .join(Chapter, Chapter.id == Block.chapter_id)
+        .join(Part, Part.id == Chapter.part_id)
+        .where(Block.version_id == version_id)
+        .order_by(Part.position, Chapter.position, Block.position)
+    ).all()
+    return [SourceBlock(anchor, kind, text, chapter) for anchor, kind, text, chapter in rows]
+
+
+@dataclass(frozen=True)
+class ChapterInfo:
+    anchor: str
+    number: str
+    title: str
+    part_number: str
+    part_title: str
+
+
+def chapter_infos(version_id: int) -> dict[str, ChapterInfo]:
+    """chapter anchor → its number and title (and its part's), in reading order."""
+    rows = db.session.execute(
+        sa.select(Chapter.anchor, Chapter.number, Chapter.title, Part.number, Part.title)
+        .join(Part, Part.id == Chapter.part_id)
+        .where(Chapter.version_id == version_id)
+        .order_by(Part.position, Chapter.position)
+    ).all()
+    return {row[0]: ChapterInfo(*row) for row in rows}
+
+
+@dataclass(frozen=True)
+class AmendmentRef:
+    """An amendment that changed a block between the two versions (for a link)."""
+
+    id: int
+    number: int
+    signed_by: str
+    change: BlockChange
+    version_number: int  # the consolidated version that applied it
+
+
+def amendments_between(text_id: int, low: int, high: int) -> dict[str, list[AmendmentRef]]:
+    """block anchor → the amendments applied by the versions ``low`` < n ≤ ``high`` (block_amendment)."""
+    rows = db.session.execute(
+        sa.select(BlockAmendment.block_anchor, BlockAmendment.change, TextVersion.number, Amendment)
+        .join(Amendment, Amendment.id == BlockAmendment.amendment_id)
+        .join(TextVersion, TextVersion.id == BlockAmendment.version_id)
+        .where(TextVersion.text_id == text_id, TextVersion.number > low, TextVersion.number <= high)
+        .options(selectinload(Amendment.section), selectinload(Amendment.federation))
+        .order_by(TextVersion.number, Amendment.number)
+    ).all()
+    result: dict[str, list[AmendmentRef]] = defaultdict(list)
+    for anchor, change, number, amendment in rows:
+        result[anchor].append(AmendmentRef(amendment.id, amendment.number, amendment.signed_by, change, number))
+    return dict(result)
+
+
+@dataclass
+class VersionDiff:
+    """The difference between versions ``old`` and ``new`` of a text, chapter by chapter."""
+
+    text: Text
+    old: TextVersion
+    new: TextVersion
+    blocks: list[BlockDiff]
+    chapter_of: dict[str, str]  # block anchor → chapter anchor (the new version's, else the old one's)
+    chapters: list[ChapterDiff]
+    infos: dict[str, ChapterInfo]  # chapter anchor → number and title
+    amendments: dict[str, list[AmendmentRef]] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return summary(self.blocks)
+
+    def refs(self, block: BlockDiff) -> list[AmendmentRef]:
+        """The amendments responsible for a block's change (none for an unchanged block)."""
+        if block.change == BlockChange.UNCHANGED:
+            return []
+        return self.amendments.get(block.anchor, [])
+
+    def chapter(self, anchor: str) -> ChapterDiff | None:
+        return next((c for c in self.chapters if c.anchor == anchor), None)
+
+    def info(self, anchor: str) -> ChapterInfo:
+        return self.infos.get(anchor) or ChapterInfo(anchor, "", anchor, "", "")
+
+    @property
+    def changed_chapters(self) -> list[ChapterDiff]:
+        return [c for c in self.chapters if c.changed]
+
+
+def version_diff(text: Text, old: TextVersion, new: TextVersion) -> VersionDiff:
+    """Compare two versions of ``text`` block by block (stable anchors), with the amendments responsible."""
+    old_blocks, new_blocks = source_blocks(old.id), source_blocks(new.id)
+    chapter_of = {b.anchor: b.chapter for b in old_blocks}
+    chapter_of.update({b.anchor: b.chapter for b in new_blocks})
+    diffs = diff_versions(old_blocks, new_blocks)
+    infos = chapter_infos(old.id)
+    infos.update(chapter_infos(new.id))
+    low, high = sorted((old.number, new.number))
+    return VersionDiff(
+        text=text,
+        old=old,
+        new=new,
+        blocks=diffs,
+        chapter_of=chapter_of,
+        chapters=diff_by_chapter(diffs, lambda d: chapter_of[d.anchor]),
+        infos=infos,
+        amendments=amendments_between(text.id, low, high),
+    )
+
+
+def version_counts(text: Text) -> dict[int, int]:
+    """version id → number of blocks, for the versions page."""
+    rows = db.session.execute(
+        sa.select(Block.version_id, sa.func.count())
+        .join(TextVersion, TextVersion.id == Block.version_id)
+        .where(TextVersion.text_id == text.id)
+        .group_by(Block.version_id)
+    ).all()
+    return {version_id: count for version_id, count in rows}
+
+
+def previous_version(text: Text, version: TextVersion) -> TextVersion | None:
+    earlier = [v for v in text.versions if v.number < version.number]
+    return earlier[-1] if earlier else None
+
+
+def versions_by_number(text: Text) -> dict[int, TextVersion]:
+    return {v.number: v for v in text.versions}
+
+
+def current_chapters(version: TextVersion) -> Sequence[Chapter]:
+    """The chapters of a version in reading order (for the chapter selector)."""
+    return db.session.scalars(
+        sa.select(Chapter)
+        .join(Part, Part.id == Chapter.part_id)
+        .where(Chapter.version_id == version.id)
+        .order_by(Part.position, Chapter.position)
+    ).all()
