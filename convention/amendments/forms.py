@@ -123,10 +123,10 @@ ADMISSIBILITY_CHOICES = [
     SelectChoice("irrecevable", _l("Irrecevable")),
 ]
 DECISION_CHOICES = [
-    SelectChoice(s.value, STATUS_LABELS[s])
+    SelectChoice(s.value, _l(STATUS_LABELS[s]))
     for s in (AmendmentStatus.ADOPTED, AmendmentStatus.ADOPTED_MODIFIED, AmendmentStatus.REJECTED)
 ]
-OPINION_CHOICES = [SelectChoice(o.value, OPINION_LABELS[o]) for o in Opinion]
+OPINION_CHOICES = [SelectChoice(o.value, _l(OPINION_LABELS[o])) for o in Opinion]
 
 
 def _reason_field(label):
@@ -190,7 +190,7 @@ class BulkForm(FlaskForm):
     selected = SelectMultipleField(_l("Amendements choisis"), coerce=int, choices=[], validate_choice=False)
     action = SelectField(
         _l("Action"),
-        choices=[SelectChoice(a, BULK_LABELS[a]) for a in BulkAction.ALL],
+        choices=[SelectChoice(a, _l(BULK_LABELS[a])) for a in BulkAction.ALL],  # marked in conventions/i18n
         validators=[InputRequired(_l("Choisissez une action."))],
     )
     reason = _reason_field(_l("Raison (la même pour tous)"))

@@ -153,6 +153,11 @@ LABEL_STRINGS = (
     N_("Maintenu pour la journée de la convention"),
     N_("Retour sur la décision : de nouveau en examen"),
     N_("Rectification proposée, en attente de l'auteur"),
+    # amendments.operations.BULK_LABELS (the bulk actions of the review table)
+    N_("Déclarer recevables"),
+    N_("Déclarer irrecevables"),
+    N_("Adopter"),
+    N_("Rejeter"),
     # search.models.SEARCH_KIND_LABELS (amendments)
     N_("Amendement"),
 )

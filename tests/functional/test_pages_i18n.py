@@ -9,6 +9,7 @@ from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
 from convention.amendments.models import RECTIFICATION_LABELS, STEP_LABELS
+from convention.amendments.operations import BULK_LABELS
 from convention.calendar.models import EVENT_KIND_LABELS, REGISTRATION_STATUS_LABELS
 from convention.contributions.models import CHANNEL_LABELS, STATUS_LABELS
 from convention.conventions import i18n
@@ -59,7 +60,7 @@ def test_error_messages_are_marked_for_extraction():
     [PHASE_LABELS, EVENT_KIND_LABELS, CHANNEL_LABELS, STATUS_LABELS, VERSION_STATUS_LABELS,
      BLOCK_KIND_LABELS, STEERING_LABELS, REGISTRATION_STATUS_LABELS, POLL_STATE_LABELS, JOB_KIND_LABELS,
      JOB_STATE_LABELS, NOTIFICATION_KIND_LABELS, SEARCH_KIND_LABELS, AMENDMENT_STATUS_LABELS, OPINION_LABELS,
-     AMENDMENT_KIND_LABELS, RELATION_LABELS, STEP_LABELS, RECTIFICATION_LABELS],
+     AMENDMENT_KIND_LABELS, RELATION_LABELS, STEP_LABELS, RECTIFICATION_LABELS, BULK_LABELS],
 )  # fmt: skip
 def test_model_labels_are_marked_for_extraction(labels):
     assert set(labels.values()) <= set(i18n.LABEL_STRINGS)
