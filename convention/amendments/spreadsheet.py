@@ -16,36 +16,39 @@ so the same file imported twice files nothing the second time.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import io
 import logging
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from convention.amendments import operations
-from convention.amendments.models import Amendment, StepKind, amendments_open
+from convention.amendments.models import Amendment, AmendmentCluster, StepKind, amendments_open
 from convention.amendments.operations import AmendmentData
 from convention.contributions.attachments import inflation_problem
 from convention.core.audit import audit
-from convention.core.db import db
+from convention.core.db import db, savepoint
 from convention.core.permissions import ensure
+from convention.domain import amendments as domain
 from convention.domain.amendment_rows import (
     AmendmentRow,
     AmendmentSheet,
-    RowKind,
     RowProblem,
     check_rows,
     locate_words,
     parse_csv,
     planned_edit,
 )
-from convention.domain.amendments import Change, normalized_key
+from convention.domain.amendments import AmendmentStatus, Change, normalized_key
 from convention.domain.errors import DomainError
 from convention.domain.memberfile import XLSX, fold
 from convention.domain.textimport import TextIssue, format_issue
@@ -58,6 +61,7 @@ logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str | None], None]
 MAX_REPORTED = 1000
+PROGRESS_EVERY_S = 1.0
 # 2,000 amendments with their rationales are a few megabytes.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 EXTENSIONS = (".csv", ".txt", ".xlsx")
@@ -183,7 +187,9 @@ class UnitFinder:
                 if section is not None:
                     return section
             names = [s.name for s in federation.sections]
-            raise RowProblem(f"section inconnue « {row.section} » dans la {federation.title}" + self._close(row.section, names))
+            raise RowProblem(
+                f"section inconnue « {row.section} » dans la {federation.title}" + self._close(row.section, names)
+            )
         if federation is not None:
             return federation
         for key in self._section_keys(row.federation):
@@ -256,9 +262,7 @@ class ImportReport:
         if self.dry_run:
             out.append(f"Simulation : {self.to_file} amendement(s) seraient déposés ; rien n'a été enregistré.")
         elif self.filed:
-            numbers = (
-                f"n° {self.filed[0]}" if len(self.filed) == 1 else f"n° {self.filed[0]} à {self.filed[-1]}"
-            )
+            numbers = f"n° {self.filed[0]}" if len(self.filed) == 1 else f"n° {self.filed[0]} à {self.filed[-1]}"
             out.append(f"{len(self.filed)} amendement(s) déposé(s) ({numbers}).")
         else:
             out.append("Aucun nouvel amendement : le fichier était déjà importé.")
@@ -282,8 +286,6 @@ class TextIndex:
         self.starts = [b.line_start for b in blocks]
 
     def at_line(self, line: int) -> Block | None:
-        import bisect
-
         index = bisect.bisect_right(self.starts, line) - 1
         if index < 0:
             return None
@@ -370,9 +372,12 @@ def plan_rows(
     errors: list[TextIssue] = list(sheet.errors)
     in_file: dict[tuple, int] = {}
     total = max(1, len(sheet.rows))
+    reported = time.monotonic()
     for index, row in enumerate(sheet.rows, start=1):
-        if index % 200 == 0:
+        # A report commits (the job's page polls it): about once a second, not once a row.
+        if time.monotonic() - reported >= PROGRESS_EVERY_S:
             progress(100 * index / total, f"Vérification des lignes… ({index} sur {total})")
+            reported = time.monotonic()
         try:
             unit = units.find(row)
             block = text.find(row)
@@ -405,9 +410,8 @@ def plan_rows(
 # --- filing --------------------------------------------------------------------------------------------
 
 
-def file_unit_amendment(actor: Any, convention: Any, version: TextVersion, plan: Planned) -> Amendment:
-    """File one checked row on behalf of its unit, as a secretary's amendment is filed. Flushes."""
-    unit = plan.unit
+def _new_amendment(actor: Any, convention: Any, version: TextVersion, plan: Planned) -> Amendment:
+    """The amendment of one checked row, on behalf of its unit, as ``submit_amendment`` builds it."""
     change = plan.change
     amendment = Amendment(
         convention_id=convention.id,
@@ -428,38 +432,142 @@ def file_unit_amendment(actor: Any, convention: Any, version: TextVersion, plan:
         line_end=plan.last,
         citation=plan.citation,
         rationale=plan.row.rationale,
+        status=AmendmentStatus.SUBMITTED,
         submitted_by_id=getattr(actor, "id", None),
         author_name=getattr(actor, "display_name", "") or operations.COMMITTEE_LABEL,
         adopted_on=plan.row.adopted_on,
     )
-    if isinstance(unit, Section):
-        amendment.section = unit
-        amendment.federation_id = unit.federation_id
+    if isinstance(plan.unit, Section):
+        amendment.section = plan.unit
+        amendment.federation_id = plan.unit.federation_id
     else:
-        amendment.federation = unit
-    related = operations.related_amendments(version.text_id, plan.block.anchor, change, version_id=version.id)
-    operations._insert_numbered(amendment)
-    operations._step(amendment, StepKind.SUBMITTED, actor, actor_label=amendment.signed_by)
-    operations._join_cluster(amendment, related)
-    audit(
-        actor,
-        "amendment.submit",
-        amendment,
-        number=amendment.number,
-        block=plan.block.anchor,
-        kind=change.kind,
-        section_id=amendment.section_id,
-        federation_id=amendment.federation_id,
-        related=[r.amendment.number for r in related],
-        imported_row=plan.row.line,
-    )
-    operations._index(amendment)
+        amendment.federation = plan.unit
     return amendment
 
 
-def can_import(actor: Any, convention: Any, today: dt.date) -> bool:
-    """The steering committee (or the Bureau national), while amendments are open."""
-    return bool(convention is not None and convention.is_steering(actor) and amendments_open(convention, today))
+def _insert_numbered(amendments: list[Amendment], text_id: int) -> None:
+    """Number the amendments in the file's order after the text's last one, and insert them together.
+
+    A number taken meanwhile by a member's submission makes the insert fail: it is tried again
+    after that number (as ``operations._insert_numbered`` does for one amendment).
+    """
+    for _attempt in range(operations.NUMBERING_ATTEMPTS):
+        first = operations._next_number(text_id)
+        for offset, amendment in enumerate(amendments):
+            amendment.number = first + offset
+        try:
+            with savepoint():
+                db.session.add_all(amendments)
+                db.session.flush()
+            return
+        except sa.exc.IntegrityError:
+            logger.info("amendment numbers from %s taken meanwhile, retrying", first)
+    raise DomainError("Le dépôt n'a pas pu être numéroté : relancez l'import dans un instant.")
+
+
+def _related(amendment: Amendment, on_block: list[Amendment]) -> list[operations.Related]:
+    """The amendments already filed on the same passage (``operations.related_amendments``, in memory)."""
+    candidates = [a for a in on_block if a.status != AmendmentStatus.WITHDRAWN]
+    by_id = {a.id: a for a in candidates}
+    return [
+        operations.Related(by_id[anchor.id], relation)
+        for anchor, relation in domain.find_related(amendment.anchor(), [a.anchor() for a in candidates])
+    ]
+
+
+def _join_cluster(amendment: Amendment, related: list[operations.Related], loaded: list[Amendment]) -> None:
+    """``operations._join_cluster`` without a flush: the cluster is set through the relationship.
+
+    ``amendment`` and the amendments on the same passage go in one cluster: the oldest of
+    theirs (the new one of the file, if none had one); a second cluster bridged by the new
+    amendment is merged into it (in the database for a stored one, as ``_join_cluster`` does;
+    ``loaded`` are the paragraph's amendments in memory).
+    """
+    if not related:
+        return
+    members = [amendment, *(r.amendment for r in related)]
+    clusters: list[AmendmentCluster] = []
+    for member in members:
+        if member.cluster is not None and all(member.cluster is not c for c in clusters):
+            clusters.append(member.cluster)
+    stored = sorted((c for c in clusters if c.id is not None), key=lambda c: c.id)
+    if stored:
+        keep = stored[0]
+    elif clusters:
+        keep = clusters[0]
+    else:
+        keep = AmendmentCluster(text_id=amendment.text_id, block_anchor=amendment.block_anchor)
+        db.session.add(keep)
+    for other in clusters:
+        if other is keep:
+            continue
+        for member in loaded:
+            if member.cluster is other:
+                member.cluster = keep
+        if other.id is not None:  # stored: its amendments not in memory (another version) move too
+            db.session.execute(
+                sa.update(Amendment).where(Amendment.cluster_id == other.id).values(cluster_id=keep.id),
+                execution_options={"synchronize_session": False},
+            )
+            db.session.execute(sa.delete(AmendmentCluster).where(AmendmentCluster.id == other.id))
+        else:
+            db.session.expunge(other)
+    for member in members:
+        member.cluster = keep
+
+
+def file_planned(actor: Any, convention: Any, version: TextVersion, planned: list[Planned]) -> list[Amendment]:
+    """File the checked rows in the file's order, as ``submit_amendment`` files a secretary's amendment.
+
+    The same steps for each (numbered in order of submission, put in one cluster with the
+    amendments already on the same passage, its « Déposé » step, its audit entry, its search
+    document), with the database round trips made once for the whole file: the amendments
+    are inserted together, the neighbours on each paragraph are looked for and clustered in
+    memory (the paragraph's amendments are loaded once), the rest is written by one flush.
+    """
+    from convention.search.indexing import _amendment_values
+    from convention.search.models import SearchDocument, SearchKind
+
+    anchors = sorted({plan.block.anchor for plan in planned})
+    existing: dict[str, list[Amendment]] = {anchor: [] for anchor in anchors}
+    for chunk_start in range(0, len(anchors), 500):
+        for amendment in db.session.scalars(
+            sa.select(Amendment)
+            .where(
+                Amendment.text_id == version.text_id,
+                Amendment.version_id == version.id,
+                Amendment.block_anchor.in_(anchors[chunk_start : chunk_start + 500]),
+            )
+            .options(selectinload(Amendment.cluster))
+            .order_by(Amendment.number)
+        ):
+            existing[amendment.block_anchor].append(amendment)
+    amendments = [_new_amendment(actor, convention, version, plan) for plan in planned]
+    _insert_numbered(amendments, version.text_id)
+    with db.session.no_autoflush:
+        for plan, amendment in zip(planned, amendments, strict=True):
+            on_block = existing[plan.block.anchor]
+            related = _related(amendment, on_block)
+            on_block.append(amendment)
+            operations._step(amendment, StepKind.SUBMITTED, actor, actor_label=amendment.signed_by)
+            _join_cluster(amendment, related, on_block)
+            audit(
+                actor,
+                "amendment.submit",
+                amendment,
+                number=amendment.number,
+                block=plan.block.anchor,
+                kind=amendment.kind,
+                section_id=amendment.section_id,
+                federation_id=amendment.federation_id,
+                related=[r.amendment.number for r in related],
+                imported_row=plan.row.line,
+            )
+        db.session.add_all(
+            SearchDocument(kind=SearchKind.AMENDMENT, object_id=a.id, **_amendment_values(a)) for a in amendments
+        )
+    db.session.flush()
+    return amendments
 
 
 def import_amendments(
@@ -508,10 +616,8 @@ def import_amendments(
     if dry_run or not planned:
         return report
     progress(60, f"Enregistrement de {len(planned)} amendement(s)…")
-    for plan in planned:
-        amendment = file_unit_amendment(actor, convention, version, plan)
-        report.filed.append(amendment.number)
-    db.session.flush()
+    _reload(version)
+    report.filed = [amendment.number for amendment in file_planned(actor, convention, version, planned)]
     audit(
         actor,
         "amendment.import",
@@ -524,6 +630,15 @@ def import_amendments(
     )
     logger.info("%s: %d amendment(s) filed, %d already there", source, len(report.filed), len(already))
     return report
+
+
+def _reload(version: TextVersion) -> None:
+    """Load again, in a few queries, what a progress report's commit expired (not one query per row)."""
+    db.session.scalars(
+        sa.select(Block).where(Block.version_id == version.id).options(selectinload(Block.chapter))
+    ).all()
+    db.session.scalars(sa.select(Section)).all()
+    db.session.scalars(sa.select(Federation)).all()
 
 
 def _share(progress: ProgressFn, start: float, end: float) -> ProgressFn:

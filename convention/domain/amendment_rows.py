@@ -150,8 +150,8 @@ REQUIRED = ("type", "mots_vises", "nouveaux_mots", "expose_des_motifs", "date_re
 _LINE_RE = re.compile(r"^(?:l|ligne|lignes)?\s*(\d{1,7})(?:\s+(?:a\s+)?(\d{1,7}))?$")
 _DAY_RE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
 _ISO_TIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
-_FORMULA_RE = re.compile(r"^=\s*[A-Za-zÀ-ÿ_$]")
-_QUOTES = "«»“”„\"‹›"
+_FORMULA_RE = re.compile(r"^=\S")
+_QUOTES = '«»“”„"‹›'
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 EARLIEST_MEETING = dt.date(2000, 1, 1)
 
@@ -380,9 +380,7 @@ def _row(line: int, values: dict[str, str], today: dt.date) -> tuple[AmendmentRo
     )
 
 
-def check_rows(
-    records: Iterable[tuple[int, Sequence[str]]], *, today: dt.date, encoding: str = ""
-) -> AmendmentSheet:
+def check_rows(records: Iterable[tuple[int, Sequence[str]]], *, today: dt.date, encoding: str = "") -> AmendmentSheet:
     """Check the header then every ``(line, values)`` record, whatever the file's format."""
     iterator = iter(records)
     try:
@@ -521,11 +519,15 @@ def locate_words(
     touching = [start for start, begin, end in placed if begin <= last and end >= first_line]
     chosen = (on_first or touching or [None])[0]
     if chosen is None:
-        elsewhere = sorted({begin for _s, begin, _e in placed})
-        lines = ", ".join(str(n) for n in elsewhere)
+        elsewhere = [str(n) for n in sorted({begin for _s, begin, _e in placed})]
+        lines = (
+            f"à la ligne {elsewhere[0]}"
+            if len(elsewhere) == 1
+            else (f"aux lignes {', '.join(elsewhere[:-1])} et {elsewhere[-1]}")
+        )
         raise RowProblem(
             f"les mots « {_cited(words)} » ne figurent pas à la ligne {first_line} "
-            f"(ils figurent à la ligne {lines} du même alinéa)."
+            f"(ils figurent {lines} du même alinéa)."
         )
     return chosen, chosen + len(wanted)
 

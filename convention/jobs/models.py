@@ -44,6 +44,14 @@ JOB_KIND_LABELS = {
 }
 
 
+# Documents made of public data (the text, the amendments): any member may follow them.
+PUBLIC_OUTPUTS = frozenset(
+    {JobKind.TEXT_PDF, JobKind.AMENDMENT_BOOK, JobKind.TEXT_DOCX, JobKind.TEXT_ODT, JobKind.AMENDMENT_EXPORT}
+)
+# The steering committee's work on the text (and the Bureau national's).
+COMMITTEE_JOBS = frozenset({JobKind.TEXT_CONSOLIDATION, JobKind.AMENDMENT_IMPORT})
+
+
 class JobState(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -100,12 +108,12 @@ class Job(Model):
         return JOB_STATE_LABELS[self.state]
 
     def can_view(self, user: Any) -> bool:
-        """The Bureau national (any member for a text export: the text is public)."""
+        """The Bureau national; any member for a document of public data; the committee for its own work."""
         if not getattr(user, "is_authenticated", False):
             return False
-        if self.kind == JobKind.TEXT_PDF:
+        if self.kind in PUBLIC_OUTPUTS:
             return True
-        if self.kind == JobKind.TEXT_CONSOLIDATION:  # the convention's steering committee started it
+        if self.kind in COMMITTEE_JOBS:  # the convention's steering committee started it
             convention_id = (self.params or {}).get("convention_id")
             if user.is_national_bureau:
                 return True
