@@ -394,11 +394,20 @@ def _reanchor_pending(
     actor: Any, old: TextVersion, new: TextVersion, old_blocks: dict[str, Block], result: Consolidation,
     written: dict[str, Block], outcome: ConsolidationOutcome,
 ) -> None:  # fmt: skip
-    from convention.search.indexing import index_amendment
+    from convention.search.indexing import index_amendments
 
     pending = pending_amendments(old)
     places = reanchor_all([_quote(a) for a in pending], list(result.blocks))
     now = utcnow()
+    # Thousands of amendments may move: the changes go out together at the end, not one flush each.
+    with db.session.no_autoflush:
+        _move_pending(pending, places, actor, old, new, old_blocks, written, outcome, now)
+    db.session.flush()
+    index_amendments(pending)
+
+
+def _move_pending(pending, places, actor, old, new, old_blocks, written, outcome, now) -> None:
+    """Move each pending amendment to where its quote was found, or mark it « à redéposer »."""
     for amendment, place in zip(pending, places, strict=True):
         if place.found:
             block = written[place.block]
@@ -427,8 +436,6 @@ def _reanchor_pending(
                 new_block.text if new_block is not None else None,
             )  # fmt: skip
             outcome.orphaned.append(amendment.number)
-        index_amendment(amendment)
-    db.session.flush()
 
 
 def consolidate_text_version(actor: Any, version: TextVersion, *, source_tag: str = "") -> ConsolidationOutcome:

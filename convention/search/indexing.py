@@ -8,6 +8,7 @@ older versions are taken out of the index.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -41,15 +42,19 @@ def _path(endpoint: str, fragment: str | None = None, **values: Any) -> str:
     return f"{path}#{fragment}" if fragment else path
 
 
+@functools.cache
+def _markdown_parser():
+    """One CommonMark parser for the process (building one costs more than rendering a rationale)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
+
+
 def markdown_to_text(source: str | None) -> str:
     """Plain text of a Markdown body (what a reader sees, without the markup)."""
     if not source:
         return ""
-    try:
-        from markdown_it import MarkdownIt
-    except ImportError:  # pragma: no cover - markdown-it-py is a dependency
-        return clean_text(source)
-    rendered = MarkdownIt("commonmark", {"html": False}).render(source)
+    rendered = _markdown_parser().render(source)
     text = html.unescape(_TAG.sub(" ", rendered))
     return clean_text(" ".join(text.split()))
 
@@ -208,6 +213,41 @@ def index_amendment(amendment) -> None:
     db.session.flush()
 
 
+def index_amendments(amendments) -> None:
+    """(Re)index many amendments at once (a consolidation moves thousands): one read, one flush."""
+    from convention.domain.amendments import AmendmentStatus
+
+    amendments = list(amendments)
+    if not amendments:
+        return
+    db.session.flush()
+    ids = [a.id for a in amendments]
+    existing = {
+        document.object_id: document
+        for start in range(0, len(ids), 1000)
+        for document in db.session.scalars(
+            sa.select(SearchDocument).where(
+                SearchDocument.kind == SearchKind.AMENDMENT, SearchDocument.object_id.in_(ids[start : start + 1000])
+            )
+        )
+    }
+    with db.session.no_autoflush:
+        for amendment in amendments:
+            document = existing.get(amendment.id)
+            if amendment.status == AmendmentStatus.WITHDRAWN:
+                if document is not None:
+                    db.session.delete(document)
+                continue
+            values = _amendment_values(amendment)
+            if document is None:
+                db.session.add(SearchDocument(kind=SearchKind.AMENDMENT, object_id=amendment.id, **values))
+            else:
+                for key, value in values.items():
+                    if getattr(document, key) != value:
+                        setattr(document, key, value)
+    db.session.flush()
+
+
 def index_event(event: Event) -> None:
     """(Re)index an event of the calendar. Flushes."""
     db.session.flush()
@@ -345,6 +385,7 @@ def _index_amendments(convention_id: int | None) -> int:
 
 __all__ = [
     "index_amendment",
+    "index_amendments",
     "index_block",
     "index_contribution",
     "index_event",
