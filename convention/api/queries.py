@@ -401,12 +401,10 @@ def diff_data(text: Text, old: TextVersion, new: TextVersion, chapter: str | Non
     """The difference between two versions, per block; None when ``chapter`` is in neither version."""
     from convention.versions.queries import version_diff
 
-    diff = version_diff(text, old, new)
+    diff = version_diff(text, old, new, chapter)
     blocks = diff.blocks
-    if chapter is not None:
-        blocks = [b for b in blocks if diff.chapter_of[b.anchor] == chapter]
-        if not blocks:
-            return None
+    if chapter is not None and not blocks:
+        return None
     counts = {change: 0 for change in ("unchanged", "modified", "inserted", "deleted")}
     items = []
     for block in blocks:

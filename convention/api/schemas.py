@@ -520,11 +520,6 @@ class DiffQuerySchema(ma.Schema):
     new = _version_number_field("to", "Numéro de la version d'arrivée.")
     chapter = _anchor_field("Ancre d'un chapitre (« II-5 ») : seulement ses alinéas ; par défaut tout le texte.")
 
-    @ma.validates_schema
-    def _two_versions(self, data: dict, **kwargs) -> None:
-        if data.get("old") is not None and data.get("old") == data.get("new"):
-            raise ma.ValidationError("Choisissez deux versions différentes.", field_name="to")
-
 
 class HunkSchema(ma.Schema):
     start = fields.Integer(required=True, metadata={"description": "Début du passage dans « before » (caractères)."})
@@ -547,8 +542,12 @@ class DiffBlockSchema(ma.Schema):
         validate=validate.OneOf(["unchanged", "modified", "inserted", "deleted"]),
         metadata={"description": "unchanged (inchangé), modified (modifié), inserted (ajouté), deleted (supprimé)."},
     )
-    before = fields.String(required=True, metadata={"description": "Texte dans la version de départ (« » s'il est ajouté)."})
-    after = fields.String(required=True, metadata={"description": "Texte dans la version d'arrivée (« » s'il est supprimé)."})
+    before = fields.String(
+        required=True, metadata={"description": "Texte dans la version de départ (vide s'il est ajouté)."}
+    )
+    after = fields.String(
+        required=True, metadata={"description": "Texte dans la version d'arrivée (vide s'il est supprimé)."}
+    )
     hunks = fields.List(
         fields.Nested(HunkSchema),
         required=True,
@@ -575,8 +574,16 @@ class DiffSummarySchema(ma.Schema):
 
 class DiffSchema(ma.Schema):
     text = fields.Integer(required=True, metadata={"description": "Identifiant du texte."})
-    from_ = fields.Integer(required=True, data_key="from", metadata={"description": "Version de départ."})
+    from_ = fields.Integer(
+        required=True, data_key="from", attribute="from", metadata={"description": "Version de départ."}
+    )
     to = fields.Integer(required=True, metadata={"description": "Version d'arrivée."})
     chapter = fields.String(allow_none=True, required=True, metadata={"description": "Chapitre demandé, sinon null."})
-    summary = fields.Nested(DiffSummarySchema, required=True, metadata={"description": "Nombre d'alinéas par sorte de changement."})
-    blocks = fields.List(fields.Nested(DiffBlockSchema), required=True, metadata={"description": "Les alinéas dans l'ordre de lecture (un alinéa supprimé à sa place d'avant)."})
+    summary = fields.Nested(
+        DiffSummarySchema, required=True, metadata={"description": "Nombre d'alinéas par sorte de changement."}
+    )
+    blocks = fields.List(
+        fields.Nested(DiffBlockSchema),
+        required=True,
+        metadata={"description": "Les alinéas dans l'ordre de lecture (un alinéa supprimé à sa place d'avant)."},
+    )

@@ -17,9 +17,9 @@ from convention.api.schemas import (
     AmendmentSchema,
     ContributionPageSchema,
     ConventionQuerySchema,
+    ConventionSchema,
     DiffQuerySchema,
     DiffSchema,
-    ConventionSchema,
     EventPageSchema,
     PaginationQuerySchema,
     TextDetailSchema,
@@ -133,11 +133,17 @@ def _version_of(text, number: int):
 
 
 @blp.route("/texts/<int:text_id>/versions/<int:number>")
+@blp.arguments(ConventionQuerySchema, location="query", as_kwargs=True)
 @blp.response(HTTPStatus.OK, VersionDetailSchema)
 @blp.alt_response(HTTPStatus.NOT_FOUND, response="NOT_FOUND")
-def get_text_version(text_id: int, number: int):
-    """Une version d'un texte, qui reste lisible à cette adresse : statut, parties, chapitres, blocs numérotés."""
+def get_text_version(text_id: int, number: int, convention: str | None = None):
+    """Une version d'un texte, qui reste lisible à cette adresse : statut, parties, chapitres, blocs numérotés.
+
+    ``convention`` (facultatif) : le texte doit appartenir à cette convention.
+    """
     text = _text(text_id)
+    if convention is not None and _convention(convention).id != text.convention_id:
+        abort(HTTPStatus.NOT_FOUND, description="Texte introuvable dans cette convention.")
     _version_of(text, number)
     return queries.version_detail_data(text, number)
 
@@ -151,7 +157,8 @@ def get_text_diff(text_id: int, old: int, new: int, chapter: str | None = None):
 
     Pour chaque alinéa : ``change`` (unchanged, modified, inserted, deleted), le texte avant et
     après, les passages changés mot à mot et les amendements qui l'ont changé entre les deux
-    versions. ``from`` peut être plus récente que ``to`` (la différence est alors lue à rebours).
+    versions. ``from`` peut être plus récente que ``to`` (la différence est alors lue à rebours) ;
+    une version comparée à elle-même n'a que des alinéas inchangés.
     """
     text = _text(text_id)
     old_version, new_version = _version_of(text, old), _version_of(text, new)

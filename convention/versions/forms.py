@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.utils import secure_filename
-from wtforms import HiddenField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from convention.contributions.attachments import format_size
@@ -19,9 +19,9 @@ TEXT_FILE_EXTENSIONS = (".txt", ".md", ".markdown", ".text")
 PREVIEW_MAX_AGE = 2 * 3600  # seconds: an upload's preview can be confirmed for two hours
 _SALT = "text-version-upload"
 FORMAT_CHOICES = [
-    ("auto", _l("Deviner d'après le fichier")),
-    ("markdown", _l("Markdown (# Partie, ## Chapitre)")),
-    ("plain", _l("Texte brut")),
+    SelectChoice("auto", _l("Deviner d'après le fichier")),
+    SelectChoice("markdown", _l("Markdown (# Partie, ## Chapitre)")),
+    SelectChoice("plain", _l("Texte brut")),
 ]
 _LABEL_LENGTH = TextVersion.__table__.c.label.type.length
 
@@ -30,8 +30,8 @@ def text_file_max_bytes() -> int:
     return int(current_app.config.get("TEXT_FILE_MAX_BYTES", DEFAULT_TEXT_FILE_MAX_BYTES))
 
 
-def status_choices() -> list[tuple[str, str]]:
-    return [(status.value, _l(VERSION_STATUS_LABELS[status])) for status in VersionStatus]
+def status_choices() -> list[SelectChoice]:
+    return [SelectChoice(status.value, _l(VERSION_STATUS_LABELS[status])) for status in VersionStatus]
 
 
 class StatusForm(FlaskForm):
@@ -116,9 +116,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def sign_upload(filename: str, data: bytes, fmt: str, base_number: int | None) -> str:
     """The token of the preview's form: the file, its syntax and the version it was compared with."""
-    return _serializer().dumps(
-        {"name": filename, "format": fmt, "base": base_number, "data": data.decode("utf-8-sig")}
-    )
+    return _serializer().dumps({"name": filename, "format": fmt, "base": base_number, "data": data.decode("utf-8-sig")})
 
 
 def form_memory_limit() -> int:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from convention.core.audit import audit
 from convention.core.db import db
 from convention.core.permissions import ensure, is_national_bureau
-from convention.domain.consolidation import BlockChange, BlockDiff, diff_versions
+from convention.domain.consolidation import BlockChange, BlockDiff, SourceBlock, diff_versions
 from convention.domain.errors import DomainError
 from convention.domain.textimport import ParsedText, TextIssue, parse_bytes
 from convention.domain.versions import (
@@ -112,6 +112,7 @@ class FilePreview:
     diffs: list[BlockDiff] = field(default_factory=list)
     by_chapter: list[ChapterDiff] = field(default_factory=list)
     infos: dict[str, ChapterInfo] = field(default_factory=dict)
+    identical: bool = False  # same chapters, same blocks (kind and words) as the current version
 
     @property
     def ok(self) -> bool:
@@ -123,7 +124,7 @@ class FilePreview:
 
     @property
     def changes_anything(self) -> bool:
-        return self.base is None or any(c.changed for c in self.by_chapter)
+        return not self.identical
 
     @property
     def changed_chapters(self) -> list[ChapterDiff]:
@@ -133,7 +134,9 @@ class FilePreview:
         return self.infos.get(anchor) or ChapterInfo(anchor, "", anchor, "", "")
 
 
-def read_text_file(data: bytes, filename: str, fmt: str = "auto", label: str = "") -> tuple[ParsedText, list[TextIssue]]:
+def read_text_file(
+    data: bytes, filename: str, fmt: str = "auto", label: str = ""
+) -> tuple[ParsedText, list[TextIssue]]:
     """Parse an uploaded file the way ``flask texts import`` does: the parser's problems, then the lengths."""
     parsed = parse_bytes(data, fmt=fmt, filename=filename)
     issues = list(parsed.errors) or model_limit_issues(parsed, label=label)
@@ -160,10 +163,22 @@ def preview_text_file(text: Text | None, data: bytes, filename: str, fmt: str = 
         preview.diffs = diff_versions(old, blocks)
         preview.by_chapter = diff_by_chapter(preview.diffs, lambda d: chapter_of[d.anchor])
         preview.infos = chapter_infos(base.id)
+        preview.identical = _same_content(base, chapters, blocks)
     preview.infos.update(
         {c.anchor: ChapterInfo(c.anchor, c.number, c.title, c.part_number, c.part_title) for c in chapters}
     )
     return preview
+
+
+def _same_content(version: TextVersion, chapters: list[PlannedChapter], blocks: list[SourceBlock]) -> bool:
+    """Would the file write ``version`` again (same chapters, same blocks with the same kinds and words)?"""
+    old = source_blocks(version.id)
+    if [(b.anchor, b.kind) for b in old] != [(b.anchor, b.kind) for b in blocks]:
+        return False
+    if any(d.change != BlockChange.UNCHANGED for d in diff_versions(old, blocks)):
+        return False
+    infos = chapter_infos(version.id)
+    return [(i.anchor, i.number, i.title) for i in infos.values()] == [(c.anchor, c.number, c.title) for c in chapters]
 
 
 def publish_text_file(
@@ -198,12 +213,8 @@ def publish_text_file(
     parsed, issues = read_text_file(data, filename, fmt, label)
     if issues:
         raise DomainError(f"Le fichier « {filename} » contient {len(issues)} problème(s) : rien n'a été enregistré.")
-    if current is not None:
-        _chapters, blocks = planned_structure(parsed)
-        if not any(d.change != BlockChange.UNCHANGED for d in diff_versions(source_blocks(current.id), blocks)):
-            raise DomainError(
-                f"Ce fichier est identique à la version {current.number} du texte : il n'y a rien à publier."
-            )
+    if current is not None and _same_content(current, *planned_structure(parsed)):
+        raise DomainError(f"Ce fichier est identique à la version {current.number} du texte : il n'y a rien à publier.")
     version = import_text_version(
         actor,
         convention,

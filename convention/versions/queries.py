@@ -114,14 +114,21 @@ class VersionDiff:
         return [c for c in self.chapters if c.changed]
 
 
-def version_diff(text: Text, old: TextVersion, new: TextVersion) -> VersionDiff:
-    """Compare two versions of ``text`` block by block (stable anchors), with the amendments responsible."""
+def version_diff(text: Text, old: TextVersion, new: TextVersion, chapter: str | None = None) -> VersionDiff:
+    """Compare two versions of ``text`` block by block (stable anchors), with the amendments responsible.
+
+    ``chapter``: only the blocks of that chapter (by its anchor, in either version), which is
+    what the chapter's page needs, without diffing the whole text.
+    """
     old_blocks, new_blocks = source_blocks(old.id), source_blocks(new.id)
+    if chapter is not None:
+        old_blocks = [b for b in old_blocks if b.chapter == chapter]
+        new_blocks = [b for b in new_blocks if b.chapter == chapter]
     chapter_of = {b.anchor: b.chapter for b in old_blocks}
     chapter_of.update({b.anchor: b.chapter for b in new_blocks})
     diffs = diff_versions(old_blocks, new_blocks)
-    infos = chapter_infos(old.id)
-    infos.update(chapter_infos(new.id))
+    infos = chapter_infos(new.id)
+    infos.update({anchor: info for anchor, info in chapter_infos(old.id).items() if anchor not in infos})
     low, high = sorted((old.number, new.number))
     return VersionDiff(
         text=text,

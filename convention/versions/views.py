@@ -177,9 +177,7 @@ def upload(convention):
         base_number = preview.base.number if preview.base is not None else None
         token = sign_upload(filename, data, form.format.data, base_number)
         if len(token) > form_memory_limit() - 10_000:
-            form.file.errors.append(
-                _("Fichier refusé : trop volumineux pour être montré avant sa publication.")
-            )
+            form.file.errors.append(_("Fichier refusé : trop volumineux pour être montré avant sa publication."))
             return render_template("versions/upload.html", form=form, text=text, preview=None), 413
         publish = PublishForm(formdata=None, upload=token)
         return render_template("versions/preview.html", text=text, preview=preview, form=publish, segments=segments)
@@ -197,7 +195,7 @@ def publish(convention):
     if not form.validate_on_submit():
         if "upload" in form.errors or "csrf_token" in form.errors:
             abort(400)
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        flash(_("Statut ou libellé non valide : rien n'a été publié. Envoyez le fichier de nouveau."), "danger")
         return redirect(url_for("versions.upload"))
     try:
         filename, data, fmt, base_number = read_upload(form.upload.data)
@@ -234,9 +232,20 @@ def _number_arg(name: str, default: int | None) -> int | None:
     return int(raw)
 
 
+REWRITE_SHARE = 0.35  # below this share of words kept, a paragraph reads as rewritten
+
+
 def segments(before: str, after: str) -> list[tuple[str, str]]:
-    """Word-level segments (equal / delete / insert) turning ``before`` into ``after``."""
-    return word_diff(before, after)
+    """Word-level segments (equal / delete / insert) turning ``before`` into ``after``.
+
+    A paragraph rewritten almost entirely is shown as the old one struck then the new one
+    underlined: word-level shreds of two different sentences cannot be read.
+    """
+    parts = word_diff(before, after)
+    kept = sum(len(words) for op, words in parts if op == "equal" and words.strip())
+    if kept < REWRITE_SHARE * max(len(before), len(after), 1):
+        return [("delete", before), ("equal", " "), ("insert", after)]
+    return parts
 
 
 @bp.get("/difference")
@@ -250,7 +259,7 @@ def difference(convention):
     old_number = _number_arg("de", previous.number if previous else current.number)
     old, new = _version(text, old_number), _version(text, new_number)
     anchor = request.args.get("chapitre", "").strip() or None
-    diff = queries.version_diff(text, old, new) if old.id != new.id else None
+    diff = queries.version_diff(text, old, new, anchor) if old.id != new.id else None
     chapter = None
     page = None
     if diff is not None:
@@ -260,7 +269,7 @@ def difference(convention):
                 abort(404)
         else:
             page = ListPage(diff.changed_chapters, page_arg(), CHAPTERS_PER_PAGE)
-    selector_chapters = [(a, diff.info(a)) for a in (c.anchor for c in diff.chapters)] if diff else []
+    selector_chapters = list(diff.infos.items()) if diff else []
     return render_template(
         "versions/difference.html",
         text=text,

@@ -26,6 +26,8 @@ PATHS = [
     "/api/v1/contributions",
     "/api/v1/texts",
     "/api/v1/texts/{text_id}",
+    "/api/v1/texts/{text_id}/versions/{number}",
+    "/api/v1/texts/{text_id}/diff",
     "/api/v1/events.ics",
     "/api/v1/working-groups/{group_id}/events.ics",
     "/api/v1/search",
