@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from convention.amendments.models import Amendment, BlockAmendment
 from convention.core.db import db
@@ -64,19 +63,41 @@ class AmendmentRef:
     version_number: int  # the consolidated version that applied it
 
 
-def amendments_between(text_id: int, low: int, high: int) -> dict[str, list[AmendmentRef]]:
-    """block anchor → the amendments applied by the versions ``low`` < n ≤ ``high`` (block_amendment)."""
-    rows = db.session.execute(
-        sa.select(BlockAmendment.block_anchor, BlockAmendment.change, TextVersion.number, Amendment)
+def amendments_between(
+    text_id: int, low: int, high: int, anchors: set[str] | None = None
+) -> dict[str, list[AmendmentRef]]:
+    """block anchor → the amendments applied by the versions ``low`` < n ≤ ``high`` (block_amendment).
+
+    ``anchors``: only those blocks (a chapter's). Read as plain rows: a consolidation may have
+    applied thousands of amendments, and the page shows only their number and signature.
+    """
+    from convention.members.models import Federation, Section
+
+    query = (
+        sa.select(
+            BlockAmendment.block_anchor, BlockAmendment.change, TextVersion.number, Amendment.id,
+            Amendment.number, Amendment.is_synthesis, Amendment.author_name, Section.name, Federation.title,
+        )
         .join(Amendment, Amendment.id == BlockAmendment.amendment_id)
         .join(TextVersion, TextVersion.id == BlockAmendment.version_id)
+        .outerjoin(Section, Section.id == Amendment.section_id)
+        .outerjoin(Federation, Federation.id == Amendment.federation_id)
         .where(TextVersion.text_id == text_id, TextVersion.number > low, TextVersion.number <= high)
-        .options(selectinload(Amendment.section), selectinload(Amendment.federation))
         .order_by(TextVersion.number, Amendment.number)
-    ).all()
+    )  # fmt: skip
+    if anchors is not None:
+        query = query.where(BlockAmendment.block_anchor.in_(sorted(anchors)))
     result: dict[str, list[AmendmentRef]] = defaultdict(list)
-    for anchor, change, number, amendment in rows:
-        result[anchor].append(AmendmentRef(amendment.id, amendment.number, amendment.signed_by, change, number))
+    for anchor, change, version_number, amendment_id, number, synthesis, author, section, federation in (
+        db.session.execute(query).all()
+    ):
+        if synthesis:
+            signed_by = "Comité de pilotage"
+        elif section:
+            signed_by = f"Section {section}"
+        else:
+            signed_by = federation or author
+        result[anchor].append(AmendmentRef(amendment_id, number, signed_by, change, version_number))
     return dict(result)
 
 
@@ -138,7 +159,7 @@ def version_diff(text: Text, old: TextVersion, new: TextVersion, chapter: str | 
         chapter_of=chapter_of,
         chapters=diff_by_chapter(diffs, lambda d: chapter_of[d.anchor]),
         infos=infos,
-        amendments=amendments_between(text.id, low, high),
+        amendments=amendments_between(text.id, low, high, set(chapter_of) if chapter is not None else None),
     )
 
 

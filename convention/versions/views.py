@@ -180,7 +180,7 @@ def upload(convention):
             form.file.errors.append(_("Fichier refusé : trop volumineux pour être montré avant sa publication."))
             return render_template("versions/upload.html", form=form, text=text, preview=None), 413
         publish = PublishForm(formdata=None, upload=token)
-        return render_template("versions/preview.html", text=text, preview=preview, form=publish, segments=segments)
+        return render_template("versions/preview.html", text=text, preview=preview, form=publish, segments=block_segments)
     status = 400 if form.errors else 200
     return render_template("versions/upload.html", form=form, text=text, preview=None), status
 
@@ -235,6 +235,30 @@ def _number_arg(name: str, default: int | None) -> int | None:
 REWRITE_SHARE = 0.35  # below this share of words kept, a paragraph reads as rewritten
 
 
+def block_segments(block) -> list[tuple[str, str]]:
+    """The segments of a BlockDiff, from the passages the comparison already found (no second diff)."""
+    if not block.hunks:
+        return segments(block.before, block.after)
+    before = block.before
+    kept = len(before) - sum(len(h.original) for h in block.hunks)
+    if kept < REWRITE_SHARE * max(len(before), len(block.after), 1):
+        return [("delete", before), ("equal", " "), ("insert", block.after)]
+    parts: list[tuple[str, str]] = []
+    position = 0
+    for hunk in block.hunks:
+        if hunk.start > position:
+            parts.append(("equal", before[position : hunk.start]))
+        if hunk.original:
+            parts.append(("delete", hunk.original))
+        if hunk.replacement:
+            lead = " " if not hunk.original and hunk.start > 0 and hunk.replacement[0] not in ",.)]…" else ""
+            parts.append(("insert", f"{lead}{hunk.replacement}"))
+        position = hunk.end
+    if position < len(before):
+        parts.append(("equal", before[position:]))
+    return parts
+
+
 def segments(before: str, after: str) -> list[tuple[str, str]]:
     """Word-level segments (equal / delete / insert) turning ``before`` into ``after``.
 
@@ -281,6 +305,6 @@ def difference(convention):
         page=page,
         selector_chapters=selector_chapters,
         versions=queries.list_versions(text),
-        segments=segments,
+        segments=block_segments,
         BlockChange=BlockChange,
     )
