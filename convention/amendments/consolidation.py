@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from convention.amendments.models import Amendment, BlockAmendment
-from convention.amendments.operations import authors_to_notify
+from convention.amendments.operations import authors_of_many
 from convention.core.audit import audit
 from convention.core.db import db, utcnow
 from convention.core.links import path_for
@@ -57,7 +57,7 @@ from convention.jobs.models import Job, JobKind, JobState
 from convention.jobs.runner import JobFailed, Progress, handler
 from convention.members.models import User
 from convention.notifications.models import NotificationKind
-from convention.notifications.operations import notify
+from convention.notifications.operations import notify_each
 from convention.texts.models import Block, Chapter, Part, Proposal, Text, TextVersion, VersionStatus
 from convention.texts.operations import next_version_number, notify_text_version
 
@@ -370,10 +370,10 @@ def _quoted(text: str) -> str:
     return f"« {normalize_space(text)} »"
 
 
-def _tell_orphaned(
+def _orphan_notice(
     amendment: Amendment, old: TextVersion, new: TextVersion, old_text: str, new_text: str | None
-) -> None:
-    """Tell the authors that their amendment must be filed again, with the old and new wording."""
+) -> tuple[str, str, str]:
+    """The notice telling the authors that their amendment must be filed again: subject, body, url."""
     lines = f"ligne {amendment.line_start}" if amendment.line_start == amendment.line_end else (
         f"lignes {amendment.line_start} à {amendment.line_end}")  # fmt: skip
     body = (
@@ -386,8 +386,7 @@ def _tell_orphaned(
     )  # fmt: skip
     url = path_for("amendments.detail", amendment_id=amendment.id)
     subject = f"Amendement n° {amendment.number} : à redéposer sur la version {new.number} du texte"
-    for user in authors_to_notify(amendment):
-        notify(user, NotificationKind.AMENDMENT_DECISION, subject[:300], body, url)
+    return subject[:300], body, url
 
 
 def _reanchor_pending(
@@ -401,13 +400,24 @@ def _reanchor_pending(
     now = utcnow()
     # Thousands of amendments may move: the changes go out together at the end, not one flush each.
     with db.session.no_autoflush:
-        _move_pending(pending, places, actor, old, new, old_blocks, written, outcome, now)
+        notices = _move_pending(pending, places, actor, old, new, old_blocks, written, outcome, now)
     db.session.flush()
     index_amendments(pending)
+    # The authors of the amendments to file again, told in bulk (each about their own amendment).
+    orphaned = [amendment for amendment, _ in notices]
+    authors = authors_of_many(orphaned)
+    notify_each(
+        NotificationKind.AMENDMENT_DECISION,
+        [(user.id, *notice) for amendment, notice in notices for user in authors[amendment.id]],
+    )
 
 
-def _move_pending(pending, places, actor, old, new, old_blocks, written, outcome, now) -> None:
-    """Move each pending amendment to where its quote was found, or mark it « à redéposer »."""
+def _move_pending(pending, places, actor, old, new, old_blocks, written, outcome, now) -> list:
+    """Move each pending amendment to where its quote was found, or mark it « à redéposer ».
+
+    Returns the (amendment, notice) of those to file again.
+    """
+    notices = []
     for amendment, place in zip(pending, places, strict=True):
         if place.found:
             block = written[place.block]
@@ -430,12 +440,13 @@ def _move_pending(pending, places, actor, old, new, old_blocks, written, outcome
             amendment.updated_dt = now
             old_block = old_blocks.get(amendment.block_anchor)
             new_block = written.get(amendment.block_anchor)
-            _tell_orphaned(
+            notices.append((amendment, _orphan_notice(
                 amendment, old, new,
                 old_block.text if old_block is not None else amendment.original,
                 new_block.text if new_block is not None else None,
-            )  # fmt: skip
+            )))  # fmt: skip
             outcome.orphaned.append(amendment.number)
+    return notices
 
 
 def consolidate_text_version(actor: Any, version: TextVersion, *, source_tag: str = "") -> ConsolidationOutcome:

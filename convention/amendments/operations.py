@@ -863,6 +863,54 @@ def authors_to_notify(amendment: Amendment) -> list[User]:
     return [u for u in users.values() if u.is_enabled]
 
 
+def authors_of_many(amendments: Sequence[Amendment]) -> dict[int, list[User]]:
+    """``authors_to_notify`` for many amendments in a few queries (amendment id → accounts)."""
+    submitters = {a.submitted_by_id for a in amendments if a.submitted_by_id is not None and not a.is_synthesis}
+    members = {
+        a.author_member_id for a in amendments
+        if a.author_member_id is not None and not a.is_unit_amendment and not a.is_synthesis
+    }  # fmt: skip
+    sections = {a.section_id for a in amendments if a.section_id is not None}
+    federations = {a.federation_id for a in amendments if a.section_id is None and a.federation_id is not None}
+    by_id = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(submitters)))} if submitters else {}
+    by_member = (
+        {u.member_id: u for u in db.session.scalars(sa.select(User).where(User.member_id.in_(members)))}
+        if members else {}
+    )  # fmt: skip
+    secretaries: dict[tuple[str, int], list[User]] = {}
+    for role, column, ids in (
+        (Role.SECTION_SECRETARY, RoleAssignment.section_id, sections),
+        (Role.FEDERATION_SECRETARY, RoleAssignment.federation_id, federations),
+    ):
+        if not ids:
+            continue
+        for unit_id, user in db.session.execute(
+            sa.select(column, User).join(RoleAssignment.user).where(RoleAssignment.role == role, column.in_(ids))
+        ):
+            secretaries.setdefault((role.value, unit_id), []).append(user)
+    result: dict[int, list[User]] = {}
+    for amendment in amendments:
+        users: dict[int, User] = {}
+        if amendment.is_synthesis:
+            result[amendment.id] = []
+            continue
+        if amendment.submitted_by_id in by_id:
+            users[amendment.submitted_by_id] = by_id[amendment.submitted_by_id]
+        if amendment.author_member_id in by_member and not amendment.is_unit_amendment:
+            user = by_member[amendment.author_member_id]
+            users[user.id] = user
+        if amendment.section_id is not None:
+            unit = (Role.SECTION_SECRETARY.value, amendment.section_id)
+        elif amendment.federation_id is not None:
+            unit = (Role.FEDERATION_SECRETARY.value, amendment.federation_id)
+        else:
+            unit = None
+        for user in secretaries.get(unit, []) if unit else []:
+            users[user.id] = user
+        result[amendment.id] = [u for u in users.values() if u.is_enabled]
+    return result
+
+
 def cosigners_to_notify(amendment: Amendment) -> list[User]:
     return list(
         db.session.scalars(

@@ -59,19 +59,29 @@ def notify_many(user_ids, kind: NotificationKind, subject: str, body: str = "", 
     queued that e-mails those wanted immediately (the digest carries the daily ones).
     Returns how many notifications were written.
     """
+    return notify_each(kind, [(user_id, subject, body, url) for user_id in sorted(set(user_ids))])
+
+
+def notify_each(kind: NotificationKind, items) -> int:
+    """Record many notifications of one kind at once, each (user id, subject, body, url) its own.
+
+    What ``notify`` does for one, in bulk: the rows are the outbox, e-mailed by one sweep queued
+    after the commit (a consolidation tells hundreds of authors, each about their amendment).
+    """
     from convention.members.models import User
 
-    ids = sorted(set(user_ids))
-    if not ids:
+    items = list(items)
+    if not items:
         return 0
     now = utcnow()
     written = 0
-    for start in range(0, len(ids), BULK_CHUNK):
-        chunk = ids[start : start + BULK_CHUNK]
+    for start in range(0, len(items), BULK_CHUNK):
+        chunk = items[start : start + BULK_CHUNK]
+        ids = sorted({user_id for user_id, *_ in chunk})
         never = set(
             db.session.scalars(
                 sa.select(NotificationPreference.user_id).where(
-                    NotificationPreference.user_id.in_(chunk),
+                    NotificationPreference.user_id.in_(ids),
                     NotificationPreference.kind == kind,
                     NotificationPreference.frequency == NotificationFrequency.NEVER,
                 )
@@ -79,7 +89,7 @@ def notify_many(user_ids, kind: NotificationKind, subject: str, body: str = "", 
         )
         mailable = set(
             db.session.scalars(
-                sa.select(User.id).where(User.id.in_(chunk), User.is_enabled.is_(True), User.email != "")
+                sa.select(User.id).where(User.id.in_(ids), User.is_enabled.is_(True), User.email != "")
             )
         )
         rows = [
@@ -95,7 +105,7 @@ def notify_many(user_ids, kind: NotificationKind, subject: str, body: str = "", 
                     EmailStatus.PENDING if user_id in mailable and user_id not in never else EmailStatus.SKIPPED
                 ),
             }
-            for user_id in chunk
+            for user_id, subject, body, url in chunk
         ]
         db.session.execute(sa.insert(Notification), rows)
         written += len(rows)

@@ -180,7 +180,9 @@ def upload(convention):
             form.file.errors.append(_("Fichier refusé : trop volumineux pour être montré avant sa publication."))
             return render_template("versions/upload.html", form=form, text=text, preview=None), 413
         publish = PublishForm(formdata=None, upload=token)
-        return render_template("versions/preview.html", text=text, preview=preview, form=publish, segments=block_segments)
+        return render_template(
+            "versions/preview.html", text=text, preview=preview, form=publish, segments=block_segments
+        )
     status = 400 if form.errors else 200
     return render_template("versions/upload.html", form=form, text=text, preview=None), status
 

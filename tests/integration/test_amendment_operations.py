@@ -508,3 +508,17 @@ def test_two_adopted_amendments_in_conflict_are_settled_by_going_back_on_one(cli
     ops.decide_amendment(committee, second, S.REJECTED, "En conflit.", today=TODAY)
     with pytest.raises(IllegalTransition, match="Possible maintenant : le maintenir"):
         ops.reconsider_decision(committee, second, "Encore.", today=TODAY)
+
+
+def test_the_authors_of_many_amendments_are_those_of_each(world):
+    """The bulk look-up used by the consolidation finds the same accounts as the one-by-one one."""
+    unit_secretary(world, world.other_federation, "federale")
+    amendments = [
+        submit(world, "author"),
+        submit(world, "section_secretary", "I-1-3", C2_FIRST, unit=world.section),
+        submit(world, "federale", "I-1-3", C2_SECOND, unit=world.other_federation),
+    ]
+    many = ops.authors_of_many(amendments)
+    for amendment in amendments:
+        assert {u.id for u in many[amendment.id]} == {u.id for u in ops.authors_to_notify(amendment)}
+        assert many[amendment.id]
