@@ -102,8 +102,54 @@ class Group:
 DECIDED = frozenset({"adopted", "adopted_modified", "merged", "rejected", "maintained", "inadmissible"})
 
 
+# Words of the paragraph kept around a change (characters, cut at a space): the reader sees the
+# change in its sentence, and a book of 2,000 amendments does not reprint whole paragraphs.
+CONTEXT = 120
+ELLIPSIS = "…"
+
+
+def _head(text: str, size: int) -> str:
+    if len(text) <= size:
+        return text
+    cut = text.rfind(" ", 0, size)
+    return text[: cut if cut > size // 2 else size].rstrip() + " " + ELLIPSIS
+
+
+def _tail(text: str, size: int) -> str:
+    if len(text) <= size:
+        return text
+    cut = text.find(" ", len(text) - size)
+    start = cut if 0 <= cut < len(text) - size // 2 else len(text) - size
+    return ELLIPSIS + " " + text[start:].lstrip()
+
+
+def trimmed(segments: list[tuple[str, str]], size: int = CONTEXT) -> list[tuple[str, str]]:
+    """The diff's unchanged words cut to ``size`` characters around the changes (« … » where cut)."""
+    if not any(op != "equal" for op, _ in segments):
+        return [(op, _head(words, 2 * size)) for op, words in segments]
+    result = []
+    last = len(segments) - 1
+    for index, (op, words) in enumerate(segments):
+        if op != "equal":
+            result.append((op, words))
+        elif index == 0:
+            result.append((op, _tail(words, size)))
+        elif index == last:
+            result.append((op, _head(words, size)))
+        elif len(words) > 2 * size + 10:
+            result.append((op, _head(words, size) + " " + _tail(words, size).removeprefix(ELLIPSIS + " ")))
+        else:
+            result.append((op, words))
+    return result
+
+
 def printed(amendment: Amendment, block_text: str | None, numbers: dict[int, int]) -> PrintedAmendment:
     shown = shown_amendment(amendment, block_text)
+    segments = list(shown.segments)
+    if shown.inserted:  # a new paragraph: the end of the one it follows is enough
+        segments = [(op, _tail(words, CONTEXT)) for op, words in segments]
+    elif not shown.whole_block_deleted:
+        segments = trimmed(segments)
     return PrintedAmendment(
         number=amendment.number,
         citation=amendment.citation,
@@ -119,7 +165,7 @@ def printed(amendment: Amendment, block_text: str | None, numbers: dict[int, int
         is_synthesis=amendment.is_synthesis,
         submitted_dt=amendment.submitted_dt,
         adopted_on=amendment.adopted_on,
-        segments=list(shown.segments),
+        segments=segments,
         inserted=list(shown.inserted),
         whole_block_deleted=shown.whole_block_deleted,
         rationale=render_markdown(amendment.rationale),
@@ -157,6 +203,7 @@ def group_clusters(amendments: list[Amendment]) -> list[list[Amendment]]:
 def run_amendment_book(job: Job, progress: Progress) -> dict[str, Any]:
     """Lay out the amendment book of one version and store it as the job's output file."""
     from weasyprint import HTML  # imported here: only the workers need it loaded
+    from weasyprint.urls import URLFetcher
 
     version = db.session.get(TextVersion, job.params.get("version_id"))
     if version is None:
@@ -174,37 +221,39 @@ def run_amendment_book(job: Job, progress: Progress) -> dict[str, Any]:
     amendments = list(common.list_amendments(text_id, version_id))
     numbers = {a.id: a.number for a in db.session.execute(
         db.select(Amendment.id, Amendment.number).where(Amendment.text_id == text_id))}  # fmt: skip
-    by_chapter: dict[str, list[Amendment]] = {}
-    for amendment in amendments:
-        by_chapter.setdefault(amendment.chapter_anchor, []).append(amendment)
     blocks = {b.anchor: b.text for chapter_blocks in common.blocks_by_chapter(version_id).values()
               for b in chapter_blocks}  # fmt: skip
+    outline = [
+        (part.number, [(chapter.anchor, chapter.number, chapter.title) for chapter in in_part])
+        for part, in_part in common.outline(version_id)
+    ]
     total = max(1, len(amendments))
     chapters: list[dict[str, Any]] = []
     done = reported = 0
     with force_locale("fr"):
-        for part, part_chapters in common.outline(version_id):
-            for chapter in part_chapters:
-                found = by_chapter.pop(chapter.anchor, [])
-                if not found:
+        # Everything the book prints is read before the first progress report, which commits and
+        # so expires what the session loaded (reading it again would cost a query per amendment).
+        by_chapter: dict[str, list[Group]] = {}
+        counts: dict[str, int] = {}
+        for members in group_clusters(amendments):
+            anchor = members[0].chapter_anchor
+            by_chapter.setdefault(anchor, []).append(
+                Group(
+                    members[0].cluster_id if len(members) > 1 else None,
+                    [printed(a, blocks.get(a.block_anchor), numbers) for a in members],
+                )
+            )
+            counts[anchor] = counts.get(anchor, 0) + len(members)
+        for part_number, part_chapters in outline:
+            for anchor, number, title in part_chapters:
+                groups = by_chapter.pop(anchor, [])
+                if not groups:
                     continue
-                groups = [
-                    Group(
-                        members[0].cluster_id if len(members) > 1 else None,
-                        [printed(a, blocks.get(a.block_anchor), numbers) for a in members],
-                    )
-                    for members in group_clusters(found)
-                ]
-                entry = {
-                    "anchor": chapter.anchor,
-                    "part_number": part.number,
-                    "number": chapter.number,
-                    "title": chapter.title,
-                    "count": len(found),
-                }
+                entry = {"anchor": anchor, "part_number": part_number, "number": number, "title": title,
+                         "count": counts[anchor]}  # fmt: skip
                 entry["html"] = common.render(CHAPTER_TEMPLATE, chapter=entry, groups=groups)
                 chapters.append(entry)
-                done += len(found)
+                done += counts[anchor]
                 if done - reported >= REPORT_EVERY:
                     reported = done
                     progress(
@@ -212,17 +261,18 @@ def run_amendment_book(job: Job, progress: Progress) -> dict[str, Any]:
                         f"Mise en forme des amendements : {done} sur {total}",
                     )
         # Amendments of a chapter that is not in the version (never expected): printed at the end.
-        left = [a for rest in by_chapter.values() for a in rest]
+        left = [group for rest in by_chapter.values() for group in rest]
         if left:
-            groups = [Group(None, [printed(a, blocks.get(a.block_anchor), numbers)]) for a in left]
             entry = {"anchor": "autres", "part_number": "", "number": "", "title": "Autres amendements",
-                     "count": len(left)}  # fmt: skip
-            entry["html"] = common.render(CHAPTER_TEMPLATE, chapter=entry, groups=groups)
+                     "count": sum(len(group.amendments) for group in left)}  # fmt: skip
+            entry["html"] = common.render(CHAPTER_TEMPLATE, chapter=entry, groups=left)
             chapters.append(entry)
         html = common.render(BOOK_TEMPLATE, header=header, chapters=chapters, total=len(amendments),
                              made_dt=utcnow())  # fmt: skip
     progress(LAYOUT, f"Mise en page du cahier ({len(amendments)} amendements)…")
-    document = HTML(string=str(html)).render()
+    # The book quotes what members wrote: WeasyPrint fetches nothing (the sanitiser lets no image through
+    # anyway; this keeps a rationale from ever making the worker call a URL).
+    document = HTML(string=str(html), url_fetcher=URLFetcher(allowed_protocols=())).render()
     pages = len(document.pages)
     progress(WRITING, f"Écriture du fichier ({pages} pages)…")
     pdf = document.write_pdf()

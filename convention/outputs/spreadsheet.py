@@ -31,7 +31,6 @@ HEADER = (
     "Statut", "Avis", "Motifs de l'avis", "Décision", "Motifs de la décision", "Déposé le",
     "Réunion de l'unité", "Avis du", "Décidé le",
 )  # fmt: skip
-REPORT_EVERY = 500
 
 
 def export_filename(slug: str, fmt: str) -> str:
@@ -87,12 +86,9 @@ def run_amendment_export(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobFailed("Ce texte n'existe plus : ses amendements ne peuvent pas être exportés.")
     slug, text_id = text.slug, text.id
     progress(5, "Lecture des amendements…")
-    amendments = common.list_amendments(text_id)
-    rows = []
-    for index, amendment in enumerate(amendments, start=1):
-        rows.append(row(amendment))
-        if index % REPORT_EVERY == 0:
-            progress(5 + 75 * index / len(amendments), f"Amendements : {index} sur {len(amendments)}")
+    # Every row is read before the next report, which commits and so expires what was loaded.
+    rows = [row(amendment) for amendment in common.list_amendments(text_id)]
+    progress(70, f"{len(rows)} amendements lus.")
     progress(85, "Écriture du fichier…")
     if fmt == "csv":
         data = exports.csv_bytes(HEADER, rows)

@@ -136,8 +136,11 @@ def attributed_pieces(before: str, after: str, amendments: list[Amendment], fall
         deleted, inserted = item[2], item[3]
         last = index
         probe = index + 1
-        while probe + 1 < len(items) and items[probe][0] == "equal" and items[probe + 1][0] == "change" and (
-            owner is not None and owners[probe + 1] is owner
+        while (
+            probe + 1 < len(items)
+            and items[probe][0] == "equal"
+            and items[probe + 1][0] == "change"
+            and (owner is not None and owners[probe + 1] is owner)
         ):
             deleted += items[probe][1] + items[probe + 1][2]
             inserted += items[probe][1] + items[probe + 1][3]
@@ -284,9 +287,10 @@ def write_docx(title: str, subtitle: str, sections: list[Section]) -> bytes:
 def write_odt(title: str, subtitle: str, sections: list[Section]) -> bytes:
     """The document with a ``text:tracked-changes`` region per revision, marked in the paragraphs."""
     from odf import dc, office
+    from odf.namespaces import TEXTNS, XMLNS
     from odf.opendocument import OpenDocumentText
     from odf.style import ParagraphProperties, Style, TextProperties
-    from odf.text import H, P, Change, ChangedRegion, ChangeEnd, ChangeStart, Deletion, Insertion, TrackedChanges
+    from odf.text import Change, ChangedRegion, ChangeEnd, ChangeStart, Deletion, H, Insertion, P, TrackedChanges
 
     document = OpenDocumentText()
     document.meta.addElement(dc.Title(text=title))
@@ -312,8 +316,8 @@ def write_odt(title: str, subtitle: str, sections: list[Section]) -> bytes:
 
     def region(kind: str, reviser: Reviser, deleted: str = "") -> str:
         change_id = f"ct{next(counter)}"
-        changed = ChangedRegion(id=change_id)
-        changed.setAttrNS("http://www.w3.org/XML/1998/namespace", "xml:id", change_id)
+        # ODF 1.2 names a region by xml:id; LibreOffice still reads the older text:id: both are written.
+        changed = ChangedRegion(qattributes={(XMLNS, "id"): change_id, (TEXTNS, "id"): change_id})
         action = Insertion() if kind == "insertion" else Deletion()
         info = office.ChangeInfo()
         info.addElement(dc.Creator(text=reviser.author))

@@ -58,12 +58,13 @@ def _to_job(job: Job, started: bool):
 @with_convention
 def index(convention):
     text = text_queries.get_main_text(convention.id)
+    book_versions = common.versions_with_amendments(text.id) if text else []
     return render_template(
         "outputs/index.html",
         text=text,
-        book_versions=common.versions_with_amendments(text.id) if text else [],
+        book_versions=book_versions,
         consolidated=common.consolidated_versions(text.id) if text else [],
-        amendment_count=sum(count for _, count in common.versions_with_amendments(text.id)) if text else 0,
+        amendment_count=sum(count for _, count in book_versions),
     )
 
 
