@@ -151,8 +151,10 @@ def stages() -> Stages:
             (operation, "_reanchor_pending", "re-anchor the pending amendments (whole step)"),
             (operation, "pending_amendments", "  read the pending amendments"),
             (operation, "reanchor_all", "  domain reanchor_all"),
-            (operation, "_tell_orphaned", "  notify the authors of the orphaned ones"),
-            (indexing, "index_amendment", "  re-index each amendment"),
+            (operation, "_move_pending", "  move them or mark them « à redéposer »"),
+            (operation, "authors_of_many", "  find the authors of the orphaned ones"),
+            (operation, "notify_each", "  notify them (in bulk)"),
+            (indexing, "index_amendments", "  re-index the amendments (in bulk)"),
             (operation, "notify_text_version", "notify every account of the new version"),
             (indexing, "index_text", "re-index the text"),
         ]
