@@ -174,10 +174,12 @@ def reset_password(token: str):
 
 def queue_password_reset(email: str) -> None:
     """Hand the reset request to a task; if the broker cannot take it, do it here."""
-    from convention.auth.tasks import send_password_reset_link
+    from convention.auth.tasks import PASSWORD_RESET_TASK
 
     try:
-        send_password_reset_link.delay(email)
+        # Through this app's Celery (as the notifications do), not the process's default one,
+        # which another app of the same process may have become.
+        current_app.extensions["celery"].tasks[PASSWORD_RESET_TASK].delay(email)
     except Exception:  # noqa: BLE001 (a broker outage must not show the member an error)
         logger.exception("Password reset task could not be queued; handled in the request")
         db.session.rollback()
