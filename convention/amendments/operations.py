@@ -248,6 +248,32 @@ def _check_rationale(rationale: str) -> str:
     return rationale
 
 
+def new_amendment(
+    convention, version: TextVersion, block: Block, change: Change, first: int, last: int, citation: str, **values: Any
+) -> Amendment:
+    """An Amendment (not yet added) anchored on ``block`` of ``version`` by ``change``, cited at its lines."""
+    return Amendment(
+        convention_id=convention.id,
+        convention=convention,
+        text_id=version.text_id,
+        version_id=version.id,
+        chapter_anchor=block.chapter.anchor,
+        block_anchor=block.anchor,
+        kind=change.kind,
+        span_start=change.start,
+        span_end=change.end,
+        is_whole_block=change.whole_block,
+        original=change.original,
+        replacement=change.replacement,
+        prefix=change.prefix[:80],
+        suffix=change.suffix[:80],
+        line_start=first,
+        line_end=last,
+        citation=citation,
+        **values,
+    )
+
+
 def submit_amendment(
     actor: User,
     convention,
@@ -273,29 +299,13 @@ def submit_amendment(
     change, first, last, citation = compute(version, block, data)
     if len(change.replacement) > MAX_WORDING:
         raise DomainError(f"Le texte proposé dépasse {MAX_WORDING} caractères.")
-    amendment = Amendment(
-        convention_id=convention.id,
-        convention=convention,
-        text_id=version.text_id,
-        version_id=version.id,
-        chapter_anchor=block.chapter.anchor,
-        block_anchor=block.anchor,
-        kind=change.kind,
-        span_start=change.start,
-        span_end=change.end,
-        is_whole_block=change.whole_block,
-        original=change.original,
-        replacement=change.replacement,
-        prefix=change.prefix[:80],
-        suffix=change.suffix[:80],
-        line_start=first,
-        line_end=last,
-        citation=citation,
+    amendment = new_amendment(
+        convention, version, block, change, first, last, citation,
         rationale=rationale,
         status=AmendmentStatus.SUBMITTED,
         submitted_by_id=actor.id,
         author_name=actor.display_name,
-    )
+    )  # fmt: skip
     if data.unit is not None:
         ensure(
             any(type(u) is type(data.unit) and u.id == data.unit.id for u in secretary_units(actor)),
@@ -674,24 +684,8 @@ def create_synthesis(
         check_amendment_transition(amendment.status, AmendmentStatus.MERGED, amendment.number)
     reason = _required_reason(data.rationale)
     change, first, last, citation = compute(version, block, data)
-    synthesis = Amendment(
-        convention_id=convention.id,
-        convention=convention,
-        text_id=version.text_id,
-        version_id=version.id,
-        chapter_anchor=block.chapter.anchor,
-        block_anchor=block.anchor,
-        kind=change.kind,
-        span_start=change.start,
-        span_end=change.end,
-        is_whole_block=change.whole_block,
-        original=change.original,
-        replacement=change.replacement,
-        prefix=change.prefix[:80],
-        suffix=change.suffix[:80],
-        line_start=first,
-        line_end=last,
-        citation=citation,
+    synthesis = new_amendment(
+        convention, version, block, change, first, last, citation,
         rationale=reason,
         status=AmendmentStatus.ADMISSIBLE,
         is_synthesis=True,
@@ -699,7 +693,7 @@ def create_synthesis(
         author_name=COMMITTEE_LABEL,
         admissibility_reason="Amendement de synthèse du comité de pilotage.",
         admissibility_dt=utcnow(),
-    )
+    )  # fmt: skip
     _insert_numbered(synthesis)
     _step(synthesis, StepKind.SUBMITTED, actor, actor_label=COMMITTEE_LABEL)
     numbers = ", ".join(f"n° {a.number}" for a in merged)

@@ -413,30 +413,14 @@ def plan_rows(
 def _new_amendment(actor: Any, convention: Any, version: TextVersion, plan: Planned) -> Amendment:
     """The amendment of one checked row, on behalf of its unit, as ``submit_amendment`` builds it."""
     change = plan.change
-    amendment = Amendment(
-        convention_id=convention.id,
-        convention=convention,
-        text_id=version.text_id,
-        version_id=version.id,
-        chapter_anchor=plan.block.chapter.anchor,
-        block_anchor=plan.block.anchor,
-        kind=change.kind,
-        span_start=change.start,
-        span_end=change.end,
-        is_whole_block=change.whole_block,
-        original=change.original,
-        replacement=change.replacement,
-        prefix=change.prefix[:80],
-        suffix=change.suffix[:80],
-        line_start=plan.first,
-        line_end=plan.last,
-        citation=plan.citation,
+    amendment = operations.new_amendment(
+        convention, version, plan.block, change, plan.first, plan.last, plan.citation,
         rationale=plan.row.rationale,
         status=AmendmentStatus.SUBMITTED,
         submitted_by_id=getattr(actor, "id", None),
         author_name=getattr(actor, "display_name", "") or operations.COMMITTEE_LABEL,
         adopted_on=plan.row.adopted_on,
-    )
+    )  # fmt: skip
     if isinstance(plan.unit, Section):
         amendment.section = plan.unit
         amendment.federation_id = plan.unit.federation_id
