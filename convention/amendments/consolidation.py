@@ -27,13 +27,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from convention.amendments.models import Amendment, BlockAmendment
-from convention.amendments.operations import authors_of_many
+from convention.amendments.operations import as_change, authors_of_many
 from convention.core.audit import audit
 from convention.core.db import db, utcnow
 from convention.core.links import path_for
 from convention.core.permissions import ensure
 from convention.domain import amendments as domain
-from convention.domain.amendments import ADOPTED_STATUSES, OPEN_STATUSES, AmendmentKind, Change
+from convention.domain.amendments import ADOPTED_STATUSES, OPEN_STATUSES, AmendmentKind
 from convention.domain.consolidation import (
     AdoptedChange,
     BlockChange,
@@ -103,16 +103,7 @@ def pending_amendments(version: TextVersion) -> list[Amendment]:
 
 def adopted_change(amendment: Amendment) -> AdoptedChange:
     """The change an adopted amendment makes, in its final wording."""
-    change = Change(
-        kind=amendment.kind,
-        start=amendment.span_start,
-        end=amendment.span_end,
-        original=amendment.original,
-        replacement=amendment.replacement,
-        prefix=amendment.prefix,
-        suffix=amendment.suffix,
-        whole_block=amendment.is_whole_block,
-    )
+    change = as_change(amendment)
     return AdoptedChange(amendment.id, amendment.block_anchor, effective_change(change, amendment.modified_replacement))
 
 

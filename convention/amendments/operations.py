@@ -36,6 +36,7 @@ from convention.core.links import path_for
 from convention.core.permissions import ensure
 from convention.domain import amendments as domain
 from convention.domain.amendments import (
+    OPEN_STATUSES,
     AmendmentKind,
     AmendmentStatus,
     Change,
@@ -272,6 +273,20 @@ def new_amendment(
         citation=citation,
         **values,
     )
+
+
+def earlier_submission(actor: User, version: TextVersion, block: Block, data: AmendmentData) -> Amendment | None:
+    """The same amendment, still pending, already filed by the same account (a double submit)."""
+    change = compute(version, block, data)[0]
+    for amendment in queries.amendments_on_block(version.text_id, block.anchor, version.id):
+        if (
+            amendment.submitted_by_id == actor.id
+            and amendment.status in OPEN_STATUSES
+            and (amendment.kind, amendment.span_start, amendment.span_end, amendment.replacement)
+            == (change.kind, change.start, change.end, change.replacement)
+        ):
+            return amendment
+    return None
 
 
 def submit_amendment(

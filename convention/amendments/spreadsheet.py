@@ -52,7 +52,7 @@ from convention.domain.amendments import AmendmentStatus, Change, normalized_key
 from convention.domain.errors import DomainError
 from convention.domain.memberfile import XLSX, fold
 from convention.domain.textimport import TextIssue, format_issue
-from convention.members.files import MAX_XLSX_ENTRIES, MAX_XLSX_UNCOMPRESSED, ZIP_MAGIC, is_xlsx
+from convention.members.files import MAX_XLSX_ENTRIES, MAX_XLSX_UNCOMPRESSED, ZIP_MAGIC, cell_text, is_xlsx
 from convention.members.importer import federation_lookup
 from convention.members.models import Federation, Section
 from convention.texts.models import Block, TextVersion
@@ -77,19 +77,6 @@ def _no_progress(percent: float, step: str | None = None) -> None:
 # --- reading the file ---------------------------------------------------------------------------
 
 
-def _cell_text(value: object) -> str:
-    """A cell as the CSV export of the same sheet would write it."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a line number typed as a number: « 12 », not « 12.0 »
-    return str(value)
-
-
 def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
     """The first sheet's rows: the values Excel computed, or the formula where none was saved."""
     from openpyxl import load_workbook
@@ -106,7 +93,7 @@ def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
             for index, value in enumerate(computed):
                 if value is None and index < len(written) and isinstance(written[index], str):
                     value = written[index] if written[index].startswith("=") else None
-                cells.append(_cell_text(value))
+                cells.append(cell_text(value))
             while cells and cells[-1] == "":
                 cells.pop()  # trailing empty cells (formatting past the last column)
             yield number, cells

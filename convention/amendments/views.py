@@ -40,12 +40,10 @@ from convention.core.pagination import page_arg
 from convention.core.permissions import require
 from convention.core.routing import int_arg
 from convention.domain.amendments import (
-    OPEN_STATUSES,
     RELATION_LABELS,
     STATUS_LABELS,
     AmendmentStatus,
     Opinion,
-    apply_change,
 )
 from convention.domain.errors import DomainError
 from convention.domain.phases import PhaseKind
@@ -260,7 +258,7 @@ def new(convention):
         key = _preview_key(block.anchor, requested, edited or "")
         try:
             if form.confirm.data and form.preview_key.data == key:
-                duplicate = _duplicate_of(text.id, block.anchor, requested, data, version.id)
+                duplicate = operations.earlier_submission(current_user, version, block, data)
                 if duplicate is not None:
                     flash(f"Vous avez déjà déposé cet amendement : c’est le n° {duplicate.number}.", "info")
                     return redirect(url_for(".detail", amendment_id=duplicate.id))
@@ -295,31 +293,6 @@ def new(convention):
         relation_labels=RELATION_LABELS,
         button_form=ButtonForm(),
     )
-
-
-def _duplicate_of(text_id: int, block_anchor: str, requested: str, data: AmendmentData, version_id: int):
-    """The same amendment already filed by the same account (a double submit)."""
-    from convention.domain.textstructure import normalize_space
-
-    wanted = normalize_space(data.edited)
-    for amendment in queries.amendments_on_block(text_id, block_anchor, version_id):
-        if amendment.submitted_by_id != current_user.id or amendment.status not in OPEN_STATUSES:
-            continue
-        if requested == RequestedKind.DELETE and amendment.is_whole_block:
-            return amendment
-        if requested == RequestedKind.INSERT and amendment.is_insertion:
-            if normalize_space(amendment.replacement) == wanted:
-                return amendment
-        if requested == RequestedKind.EDIT and not amendment.is_insertion and not amendment.is_whole_block:
-            block = queries.find_block_for(amendment)
-            if block is not None:
-                try:
-                    result = apply_change(block.text, operations.as_change(amendment))
-                except DomainError:
-                    continue
-                if result == [wanted]:
-                    return amendment
-    return None
 
 
 @bp.post("/<int:amendment_id>/cosigner")

@@ -34,7 +34,7 @@ def is_xlsx(data: bytes) -> bool:
         return False
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell as the CSV export of the same sheet would write it."""
     if value is None:
         return ""
@@ -43,7 +43,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a membership number typed as a number: « 1234 », not « 1234.0 »
+        return str(int(value))  # a number typed as a number: « 1234 », not « 1234.0 »
     return str(value)
 
 
@@ -56,7 +56,7 @@ def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         sheet = workbook.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            values = [_cell_text(value) for value in row]
+            values = [cell_text(value) for value in row]
             while values and values[-1] == "":
                 values.pop()  # trailing empty cells (formatting past the last column)
             yield number, values
