@@ -48,9 +48,13 @@ from convention.votes.models import (  # noqa: F401
     Participation,
     Poll,
     PollOption,
-    PollResult,
+    PollQuestion,
     PollTurnout,
+    QuestionTally,
+    RollChange,
     RollEntry,
+    SectionReport,
+    SectionReportRevision,
 )
 
 __all__ = [

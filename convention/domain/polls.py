@@ -22,6 +22,78 @@ class PollState(enum.StrEnum):
     PROCLAIMED = "proclaimed"  # résultats proclamés
 
 
+class QuestionMethod(enum.StrEnum):
+    """How a question is answered and counted (the values are those of ``flask polls count``)."""
+
+    YES_NO_ABSTAIN = "yes_no_abstain"  # Pour / Contre / Abstention
+    SINGLE = "single"  # un choix parmi plusieurs
+    APPROVAL = "approval"  # vote par approbation (optionally k seats)
+    MAJORITY_JUDGMENT = "majority_judgment"  # jugement majoritaire
+    SCHULZE = "schulze"  # classement, méthode de Schulze
+
+
+QUESTION_METHOD_LABELS = {
+    QuestionMethod.YES_NO_ABSTAIN: "Pour, Contre ou Abstention",
+    QuestionMethod.SINGLE: "Un choix parmi plusieurs",
+    QuestionMethod.APPROVAL: "Vote par approbation",
+    QuestionMethod.MAJORITY_JUDGMENT: "Jugement majoritaire",
+    QuestionMethod.SCHULZE: "Classement (méthode de Schulze)",
+}
+
+
+class MajorityBase(enum.StrEnum):
+    """What the adoption threshold of a yes/no question is a fraction of."""
+
+    YES_NO = "yes_no"  # suffrages exprimés : Pour + Contre
+    YES_NO_ABSTAIN = "yes_no_abstain"  # Pour + Contre + Abstention
+    BALLOTS = "ballots"  # bulletins déposés (blancs et nuls compris)
+    REGISTERED = "registered"  # inscrits
+
+
+MAJORITY_BASE_LABELS = {
+    MajorityBase.YES_NO: "Suffrages exprimés (Pour + Contre)",
+    MajorityBase.YES_NO_ABSTAIN: "Pour + Contre + Abstention",
+    MajorityBase.BALLOTS: "Bulletins déposés (blancs et nuls compris)",
+    MajorityBase.REGISTERED: "Inscrits sur la liste électorale",
+}
+
+
+class VoteChannel(enum.StrEnum):
+    ONLINE = "online"  # en ligne
+    PAPER = "paper"  # à l'urne, en réunion de section
+
+
+VOTE_CHANNEL_LABELS = {VoteChannel.ONLINE: "En ligne", VoteChannel.PAPER: "Sur papier, en section"}
+
+
+class ReportState(enum.StrEnum):
+    """A section's paper vote: the émargement list, then the minutes (procès-verbal)."""
+
+    OPEN = "open"  # liste d'émargement ouverte, procès-verbal en cours
+    SUBMITTED = "submitted"  # procès-verbal transmis à la fédération
+    RETURNED = "returned"  # renvoyé à la section, avec un motif
+    VALIDATED = "validated"  # validé par la fédération : compté
+
+
+REPORT_STATE_LABELS = {
+    ReportState.OPEN: "Émargement en cours",
+    ReportState.SUBMITTED: "Procès-verbal transmis",
+    ReportState.RETURNED: "Renvoyé à la section",
+    ReportState.VALIDATED: "Validé par la fédération",
+}
+
+
+class RollChangeKind(enum.StrEnum):
+    ADD = "add"  # inscrire un·e adhérent·e oublié·e
+    REMOVE = "remove"  # retirer une inscription erronée
+
+
+class RollChangeState(enum.StrEnum):
+    PENDING = "pending"  # en attente d'un second membre du Bureau national
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
 POLL_STATE_LABELS = {
     PollState.DRAFT: "En préparation",
     PollState.SCHEDULED: "Programmé",

@@ -1,9 +1,13 @@
 """Long jobs (member import, text export, tally): a durable row with state and progress.
 
 The page that starts a job redirects to the job's page, which polls its state. The row
-outlives the worker that runs it: a worker that dies leaves it "running" with an old
-heartbeat, and the redelivered task (or the beat sweep) runs it again from the start,
-which is why every job handler is idempotent.
+outlives the worker that runs it: while a job runs, its worker writes ``heartbeat_dt`` every
+few seconds (``JOB_HEARTBEAT_SECONDS``, from a thread, so a long step without progress
+still beats). A worker that dies leaves it "running" with an old heartbeat: once silent for
+``JOB_STALE_SECONDS`` (``is_silent``), beat's sweep queues it again and another worker takes it
+over and runs it from the start, which is why every job handler is idempotent. ``attempts``
+is the fencing token: a worker that was only slow finds, at its next report, that the job is
+no longer its own and gives up without committing anything.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ class JobKind(enum.StrEnum):
     TEXT_ODT = "text_odt"  # the same for LibreOffice
     AMENDMENT_EXPORT = "amendment_export"  # the amendments as CSV or XLSX
     AMENDMENT_IMPORT = "amendment_import"  # a federation's spreadsheet of amendments
+    TEXT_IMPORT = "text_import"  # a draft text from a DOCX, ODT, PDF or plain-text file
+    POLL_EXPORT = "poll_export"  # the verification export of a poll (anonymised ballots, minutes, roll hash)
 
 
 JOB_KIND_LABELS = {
@@ -41,6 +47,8 @@ JOB_KIND_LABELS = {
     JobKind.TEXT_ODT: "Texte consolidé avec suivi des modifications (ODT)",
     JobKind.AMENDMENT_EXPORT: "Export des amendements (CSV ou XLSX)",
     JobKind.AMENDMENT_IMPORT: "Import d'un tableau d'amendements",
+    JobKind.TEXT_IMPORT: "Import d'un texte",
+    JobKind.POLL_EXPORT: "Export de vérification du scrutin",
 }
 
 
@@ -67,6 +75,17 @@ JOB_STATE_LABELS = {
 }
 
 FINISHED_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED})
+
+DEFAULT_STALE_SECONDS = 30
+
+
+def stale_seconds() -> float:
+    """``JOB_STALE_SECONDS``: how long a job may stay silent before it counts as abandoned."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return float(current_app.config.get("JOB_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    return float(DEFAULT_STALE_SECONDS)
 
 
 class Job(Model):
@@ -98,6 +117,21 @@ class Job(Model):
     @property
     def is_finished(self) -> bool:
         return self.state in FINISHED_STATES
+
+    @property
+    def is_silent(self) -> bool:
+        """Nobody is working on it: running with no heartbeat for ``JOB_STALE_SECONDS``, or queued that long.
+
+        Such a job may be taken over (``operations.resume_silent_job``): its worker died, or its
+        dispatch was lost. A queued job counts from its last heartbeat (a retry) or its creation.
+        """
+        if self.state == JobState.RUNNING:
+            since = self.heartbeat_dt or self.started_dt or self.created_dt
+        elif self.state == JobState.QUEUED:
+            since = self.heartbeat_dt or self.created_dt
+        else:
+            return False
+        return since is None or since < utcnow() - dt.timedelta(seconds=stale_seconds())
 
     @property
     def kind_label(self) -> str:

@@ -9,8 +9,12 @@ clicks) run the same transition, the second one changes nothing and gets False.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,8 +24,17 @@ from convention.core.audit import audit
 from convention.core.db import db, savepoint, utcnow
 from convention.core.links import path_for
 from convention.core.permissions import ensure, is_national_bureau
+from convention.domain.ballots import ChoiceError, normalise_choices
 from convention.domain.errors import DomainError
-from convention.domain.polls import EDITABLE_STATES, TALLY_STATES, PollState, check_poll_transition
+from convention.domain.polls import (
+    EDITABLE_STATES,
+    TALLY_STATES,
+    MajorityBase,
+    PollState,
+    QuestionMethod,
+    VoteChannel,
+    check_poll_transition,
+)
 from convention.jobs.models import Job, JobKind
 from convention.jobs.operations import start_job
 from convention.members.models import Member, Section, User
@@ -32,14 +45,16 @@ from convention.votes.models import (
     Participation,
     Poll,
     PollOption,
+    PollQuestion,
     RollEntry,
     hash_receipt_code,
     new_receipt_code,
 )
 
-DEFAULT_OPTIONS = ("Pour", "Contre")
-DEFAULT_BLANK_LABEL = "Abstention"
+YES_NO_OPTIONS = (("yes", "Pour"), ("no", "Contre"), ("abstain", "Abstention"))
+STATUS_QUO_LABEL = "Aucune de ces rédactions (statu quo)"
 MAX_OPTIONS = 12
+MAX_QUESTIONS = 6
 _BN_ONLY = "Seul le Bureau national organise les scrutins."
 
 
@@ -52,8 +67,32 @@ class PollError(DomainError):
 
 
 @dataclass
+class QuestionData:
+    """One question as the poll form gives it.
+
+    ``options``: (label, description) pairs (ignored for yes/no/abstain: Pour, Contre, Abstention).
+    ``threshold``/``quorum``: exact fractions as text (« 1/2 », « 2/3 »; quorum « » = none).
+    """
+
+    title: str
+    method: QuestionMethod = QuestionMethod.YES_NO_ABSTAIN
+    description: str = ""
+    options: list[tuple[str, str]] = field(default_factory=list)
+    seats: int | None = None
+    base: MajorityBase = MajorityBase.YES_NO
+    threshold: str = "1/2"
+    strict: bool = True
+    quorum: str = ""
+    status_quo: bool = False  # Schulze: add « Aucune de ces rédactions (statu quo) »
+
+
+@dataclass
 class PollData:
-    """What the poll form gives (times already converted to aware UTC datetimes)."""
+    """What the poll form gives (times already converted to aware UTC datetimes).
+
+    With no ``questions``, the poll has one: ``question``, answered Pour / Contre / Abstention,
+    adopted by more than half of the expressed votes.
+    """
 
     title: str
     question: str
@@ -62,12 +101,59 @@ class PollData:
     roll_cutoff: dt.date
     description: str = ""
     text_version_id: int | None = None
-    options: list[str] = field(default_factory=lambda: list(DEFAULT_OPTIONS))
-    blank_label: str = DEFAULT_BLANK_LABEL
+    questions: list[QuestionData] = field(default_factory=list)
+    allows_paper: bool = True
+    secrecy_threshold: int = 10
+
+    def effective_questions(self) -> list[QuestionData]:
+        return self.questions or [QuestionData(title=self.question.strip()[:300] or self.title.strip()[:300])]
 
 
 def poll_url(poll: Poll) -> str:
     return path_for("votes.show", poll_id=poll.id)
+
+
+def parse_fraction(text: str, what: str, *, allow_empty: bool = False) -> Fraction | None:
+    """« 1/2 », « 2/3 », « 0,25 » → an exact fraction in ]0, 1]; PollError naming ``what`` otherwise."""
+    raw = (text or "").strip().replace(",", ".").replace(" ", "")
+    if not raw:
+        if allow_empty:
+            return None
+        raise PollError(f"{what} : indiquez une fraction, par exemple 1/2 ou 2/3.")
+    try:
+        value = Fraction(raw)
+    except (ValueError, ZeroDivisionError):
+        raise PollError(f"{what} : « {text} » n'est pas une fraction (écrivez par exemple 1/2 ou 2/3).") from None
+    if not 0 < value <= 1:
+        raise PollError(f"{what} : la fraction doit être comprise entre 0 (exclu) et 1.")
+    return value
+
+
+def _validate_question(index: int, question: QuestionData) -> None:
+    where = f"Question {index}"
+    if not question.title.strip():
+        raise PollError(f"{where} : l'intitulé est obligatoire.")
+    if question.method == QuestionMethod.YES_NO_ABSTAIN:
+        parse_fraction(question.threshold, f"{where}, seuil d'adoption")
+        parse_fraction(question.quorum, f"{where}, quorum", allow_empty=True)
+        return
+    labels = [label.strip() for label, _ in question.options if label.strip()]
+    if len(labels) < 2:
+        raise PollError(f"{where} : proposez au moins deux réponses.")
+    if len(labels) > MAX_OPTIONS:
+        raise PollError(f"{where} : au plus {MAX_OPTIONS} réponses.")
+    every = [label.casefold() for label in labels]
+    if question.status_quo:
+        every.append(STATUS_QUO_LABEL.casefold())
+    if len(set(every)) != len(every):
+        raise PollError(f"{where} : deux réponses portent le même libellé.")
+    if question.seats is not None:
+        if question.method != QuestionMethod.APPROVAL:
+            raise PollError(f"{where} : un nombre de sièges n'a de sens que pour un vote par approbation.")
+        if not 1 <= question.seats < len(labels):
+            raise PollError(f"{where} : le nombre de sièges doit être compris entre 1 et {len(labels) - 1}.")
+    if question.status_quo and question.method != QuestionMethod.SCHULZE:
+        raise PollError(f"{where} : le statu quo ne s'emploie qu'avec un classement (méthode de Schulze).")
 
 
 def _validate(data: PollData) -> None:
@@ -79,26 +165,47 @@ def _validate(data: PollData) -> None:
         raise ValueError("poll times must be timezone-aware")
     if data.closes_at <= data.opens_at:
         raise PollError("La clôture doit suivre l'ouverture.")
-    labels = [label.strip() for label in data.options if label.strip()]
-    if len(labels) < 2:
-        raise PollError("Un scrutin propose au moins deux choix (hors vote blanc).")
-    if len(labels) > MAX_OPTIONS:
-        raise PollError(f"Un scrutin propose au plus {MAX_OPTIONS} choix.")
-    every = [label.casefold() for label in labels] + (
-        [data.blank_label.strip().casefold()] if data.blank_label.strip() else []
-    )
-    if len(set(every)) != len(every):
-        raise PollError("Deux choix portent le même libellé.")
+    if not 1 <= data.secrecy_threshold <= 1000:
+        raise PollError("Le seuil de publication des résultats doit être compris entre 1 et 1 000 bulletins.")
+    questions = data.effective_questions()
+    if len(questions) > MAX_QUESTIONS:
+        raise PollError(f"Un scrutin pose au plus {MAX_QUESTIONS} questions.")
+    for index, question in enumerate(questions, start=1):
+        _validate_question(index, question)
 
 
-def _set_options(poll: Poll, data: PollData) -> None:
-    poll.options.clear()
+def _set_questions(poll: Poll, data: PollData) -> None:
+    poll.questions.clear()
     db.session.flush()
-    labels = [label.strip()[:200] for label in data.options if label.strip()]
-    for position, label in enumerate(labels):
-        poll.options.append(PollOption(label=label, position=position, is_blank=False))
-    if data.blank_label.strip():
-        poll.options.append(PollOption(label=data.blank_label.strip()[:200], position=len(labels), is_blank=True))
+    for position, qdata in enumerate(data.effective_questions()):
+        yes_no = qdata.method == QuestionMethod.YES_NO_ABSTAIN
+        question = PollQuestion(
+            position=position,
+            title=qdata.title.strip()[:300],
+            description=qdata.description.strip(),
+            method=qdata.method,
+            seats=qdata.seats if qdata.method == QuestionMethod.APPROVAL else None,
+            base=qdata.base if yes_no else None,
+            threshold=str(parse_fraction(qdata.threshold, "Seuil")) if yes_no else "1/2",
+            strict=qdata.strict if yes_no else True,
+            quorum=str(parse_fraction(qdata.quorum, "Quorum", allow_empty=True) or "") or None if yes_no else None,
+        )
+        poll.questions.append(question)
+        if yes_no:
+            options = [(label, "", code, False) for code, label in YES_NO_OPTIONS]
+        else:
+            options = [(label.strip()[:200], desc.strip(), "", False) for label, desc in qdata.options if label.strip()]
+            if qdata.status_quo:
+                options.append((STATUS_QUO_LABEL, "", "", True))
+        for index, (label, description, code, status_quo) in enumerate(options):
+            question.options.append(
+                PollOption(
+                    poll_id=poll.id, label=label, description=description, position=index, code=code,
+                    is_status_quo=status_quo,
+                )
+            )  # fmt: skip
+    db.session.flush()
+    db.session.expire(poll, ["options"])
 
 
 def create_poll(actor: Any, convention: Any, data: PollData) -> Poll:
@@ -114,11 +221,13 @@ def create_poll(actor: Any, convention: Any, data: PollData) -> Poll:
         opens_at=data.opens_at,
         closes_at=data.closes_at,
         roll_cutoff=data.roll_cutoff,
+        allows_paper=data.allows_paper,
+        secrecy_threshold=data.secrecy_threshold,
         created_by_id=actor.id,
         state=PollState.DRAFT,
     )
     db.session.add(poll)
-    _set_options(poll, data)
+    _set_questions(poll, data)
     db.session.flush()
     audit(actor, "poll.create", poll, title=poll.title)
     return poll
@@ -138,7 +247,9 @@ def update_poll(actor: Any, poll: Poll, data: PollData) -> Poll:
     poll.opens_at = data.opens_at
     poll.closes_at = data.closes_at
     poll.roll_cutoff = data.roll_cutoff
-    _set_options(poll, data)
+    poll.allows_paper = data.allows_paper
+    poll.secrecy_threshold = data.secrecy_threshold
+    _set_questions(poll, data)
     db.session.flush()
     audit(actor, "poll.update", poll, title=poll.title)
     return poll
@@ -200,8 +311,8 @@ def open_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> bool:
     now = now or utcnow()
     if poll.closes_at <= now:
         raise PollError("La date de clôture est déjà passée : modifiez les dates avant d'ouvrir le scrutin.")
-    if not poll.options:
-        raise PollError("Ce scrutin n'a aucun choix.")
+    if not poll.questions or any(len(q.options) < 2 for q in poll.questions):
+        raise PollError("Ce scrutin n'a aucune question avec ses réponses.")
     values: dict[str, Any] = {"opened_dt": now}
     if poll.opens_at > now:
         values["opens_at"] = now
@@ -209,8 +320,9 @@ def open_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> bool:
         return False
     roll_size = freeze_roll(poll)
     poll.roll_size = roll_size
+    poll.roll_hash = roll_hash(poll)
     db.session.flush()
-    audit(actor, "poll.open", poll, roll_size=roll_size, roll_cutoff=poll.roll_cutoff)
+    audit(actor, "poll.open", poll, roll_size=roll_size, roll_cutoff=poll.roll_cutoff, roll_hash=poll.roll_hash)
     user_ids = roll_user_ids(poll)
     notify_many(
         user_ids,
@@ -244,6 +356,26 @@ def freeze_roll(poll: Poll) -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(RollEntry.poll_id == poll.id)) or 0
 
 
+def roll_hash(poll: Poll) -> str:
+    """SHA-256 (hex) of the roll's membership numbers, sorted as strings, one per line (UTF-8, final newline).
+
+    Anyone with the list can recompute it: ``sort numbers.txt | sha256sum``.
+    """
+    numbers = db.session.scalars(
+        sa.select(Member.membership_number)
+        .join(RollEntry, RollEntry.member_id == Member.id)
+        .where(RollEntry.poll_id == poll.id)
+    )
+    return roll_hash_of(numbers)
+
+
+def roll_hash_of(numbers: Any) -> str:
+    digest = hashlib.sha256()
+    for number in sorted(numbers):
+        digest.update(f"{number}\n".encode())
+    return digest.hexdigest()
+
+
 def roll_user_ids(poll: Poll, *, not_voted_only: bool = False) -> list[int]:
     """Ids of the enabled accounts of the members on the roll (optionally: who have not voted)."""
     query = (
@@ -259,13 +391,14 @@ def roll_user_ids(poll: Poll, *, not_voted_only: bool = False) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def cast_ballot(user: Any, poll: Poll, option_id: int, now: dt.datetime | None = None) -> str:
+def cast_ballot(user: Any, poll: Poll, choices: Mapping[str, Any], now: dt.datetime | None = None) -> str:
     """Record that ``user``'s member voted and put their anonymous ballot in the box; returns the receipt code.
 
-    Refused (VoteRefused, nothing written) unless the poll is open and within its window, the
-    member is on the roll, the option belongs to the poll and the member has not voted yet.
-    The émargement and the ballot are written together; the unique constraint on
-    (poll, member) is the last guard against a double submission.
+    ``choices``: one entry per question, as ``normalise_choices`` takes them. Refused
+    (VoteRefused, nothing written) unless the poll is open and within its window, the member is
+    on the roll, every question is answered correctly and the member has not voted yet (online,
+    or on paper in their section). The émargement and the ballot are written together; the
+    unique constraint on (poll, member) is the last guard against a double submission.
     """
     member_id = getattr(user, "member_id", None) if getattr(user, "is_authenticated", False) else None
     if member_id is None:
@@ -278,9 +411,10 @@ def cast_ballot(user: Any, poll: Poll, option_id: int, now: dt.datetime | None =
     ).one()
     if state != PollState.OPEN or not (opens_at <= now < closes_at):
         raise VoteRefused("Le vote n'est pas ouvert : votre bulletin n'a pas été enregistré.")
-    option = db.session.get(PollOption, option_id) if isinstance(option_id, int) else None
-    if option is None or option.poll_id != poll.id:
-        raise VoteRefused("Ce choix ne fait pas partie du scrutin : votre bulletin n'a pas été enregistré.")
+    try:
+        content = normalise_choices(poll.questions, choices)
+    except ChoiceError as error:
+        raise VoteRefused(f"{error} Votre bulletin n'a pas été enregistré.") from error
     entry = db.session.scalar(
         sa.select(RollEntry).where(RollEntry.poll_id == poll.id, RollEntry.member_id == member_id)
     )
@@ -289,30 +423,45 @@ def cast_ballot(user: Any, poll: Poll, option_id: int, now: dt.datetime | None =
             "Vous n'êtes pas inscrit·e sur la liste électorale de ce scrutin (adhérent·es à jour de cotisation "
             "à la date arrêtée par le Bureau national)."
         )
-    if has_voted(poll, member_id):
-        raise VoteRefused(_ALREADY_VOTED)
+    existing = db.session.scalar(
+        sa.select(Participation.channel).where(Participation.poll_id == poll.id, Participation.member_id == member_id)
+    )
+    if existing is not None:
+        raise VoteRefused(_PAPER_VOTED if existing == VoteChannel.PAPER else _ALREADY_VOTED)
     code = new_receipt_code()
     try:
         with savepoint():
-            db.session.add(Participation(poll_id=poll.id, member_id=member_id, voted_dt=now))
+            db.session.add(
+                Participation(poll_id=poll.id, member_id=member_id, voted_dt=now, channel=VoteChannel.ONLINE)
+            )
             db.session.flush()
             db.session.add(
                 Ballot(
                     poll_id=poll.id,
-                    option_id=option.id,
+                    choices=json.dumps(content, separators=(",", ":"), sort_keys=True),
                     federation_id=entry.federation_id,
+                    section_id=entry.section_id,
                     receipt_hash=hash_receipt_code(code),
                 )
             )
             db.session.flush()
     except IntegrityError as error:
-        raise VoteRefused(_ALREADY_VOTED) from error
+        channel = db.session.scalar(
+            sa.select(Participation.channel).where(
+                Participation.poll_id == poll.id, Participation.member_id == member_id
+            )
+        )
+        raise VoteRefused(_PAPER_VOTED if channel == VoteChannel.PAPER else _ALREADY_VOTED) from error
     # The audit says that this account voted (as the émargement does), never for what.
     audit(user, "poll.vote", poll)
     db.session.flush()
     return code
 
 
+_PAPER_VOTED = (
+    "Vous avez été émargé·e sur la liste de votre section, qui vote sur papier : vous ne pouvez pas voter en "
+    "ligne. Votre vote en section est le seul enregistré."
+)
 _ALREADY_VOTED = "Vous avez déjà voté à ce scrutin : votre premier vote reste le seul enregistré."
 
 
@@ -364,10 +513,10 @@ def shuffle_ballot_box(poll: Poll) -> int:
     (The old row versions stay on disk until PostgreSQL vacuums the table; see the README.)
     """
     rows = [
-        {"id": row.id, "poll_id": poll.id, "option_id": row.option_id, "federation_id": row.federation_id,
-         "receipt_hash": row.receipt_hash}
+        {"id": row.id, "poll_id": poll.id, "choices": row.choices, "federation_id": row.federation_id,
+         "section_id": row.section_id, "receipt_hash": row.receipt_hash}
         for row in db.session.execute(
-            sa.select(Ballot.id, Ballot.option_id, Ballot.federation_id, Ballot.receipt_hash).where(
+            sa.select(Ballot.id, Ballot.choices, Ballot.federation_id, Ballot.section_id, Ballot.receipt_hash).where(
                 Ballot.poll_id == poll.id
             )
         )

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from typing import Any
-
 import sqlalchemy as sa
 
 from convention.core.db import db
-from convention.domain.polls import CountSummary, PollState, summarise
-from convention.members.models import Federation
+from convention.domain.polls import PollState
 from convention.texts.models import Text, TextVersion
 from convention.votes.models import (
     Ballot,
     Participation,
     Poll,
-    PollResult,
-    PollTurnout,
     RollEntry,
     hash_receipt_code,
     normalise_receipt_code,
@@ -86,61 +79,6 @@ def list_text_version_choices() -> list[tuple[int, str]]:
     ]
 
 
-@dataclass(frozen=True)
-class UnitResult:
-    """The results of one unit: the nation (federation None) or one federation."""
-
-    federation_id: int | None
-    name: str
-    summary: CountSummary
-
-
-@dataclass(frozen=True)
-class PollResults:
-    national: UnitResult
-    federations: list[UnitResult]
-    tallied_dt: dt.datetime | None
-
-    def option_rows(self, labels: dict[int, str]) -> list[dict[str, Any]]:
-        """Rows {label, value} of the expressed options, for the national bar chart."""
-        return [
-            {"label": labels[o.option_id], "value": o.votes} for o in self.national.summary.options if not o.is_blank
-        ]
-
-
-def get_results(poll: Poll) -> PollResults | None:
-    """The stored results of the last count, national and per federation (None before any count)."""
-    results = db.session.execute(
-        sa.select(PollResult.federation_id, PollResult.option_id, PollResult.votes).where(PollResult.poll_id == poll.id)
-    ).all()
-    turnouts = db.session.execute(
-        sa.select(PollTurnout.federation_id, PollTurnout.registered, PollTurnout.voters).where(
-            PollTurnout.poll_id == poll.id
-        )
-    ).all()
-    if not turnouts:
-        return None
-    counts: dict[int | None, dict[int, int]] = {}
-    for federation_id, option_id, votes in results:
-        counts.setdefault(federation_id, {})[option_id] = votes
-    figures = {federation_id: (registered, voters) for federation_id, registered, voters in turnouts}
-    option_ids = [o.id for o in poll.options]
-    blank_ids = poll.blank_option_ids
-    federation_ids = [f for f in figures if f is not None]
-    names = dict(
-        db.session.execute(sa.select(Federation.id, Federation.title).where(Federation.id.in_(federation_ids))).all()
-    )
-    codes = dict(
-        db.session.execute(sa.select(Federation.id, Federation.code).where(Federation.id.in_(federation_ids))).all()
-    )
-
-    def unit(federation_id: int | None, name: str) -> UnitResult:
-        registered, voters = figures.get(federation_id, (0, 0))
-        summary = summarise(counts.get(federation_id, {}), blank_ids, option_ids, registered=registered, voters=voters)
-        return UnitResult(federation_id, name, summary)
-
-    federations = sorted(
-        (unit(fid, names.get(fid, str(fid))) for fid in federation_ids),
-        key=lambda u: (codes.get(u.federation_id) or "", u.name),
-    )
-    return PollResults(national=unit(None, "Total national"), federations=federations, tallied_dt=poll.tallied_dt)
+def get_results(poll: Poll):
+    """The stored results of the last count (rewritten in convention/votes/results.py)."""
+    return None

@@ -16,7 +16,7 @@ from convention.domain.polls import TALLY_STATES, add_counts, percent
 from convention.jobs.models import Job, JobKind
 from convention.jobs.runner import JobFailed, Progress, handler
 from convention.members.models import Federation
-from convention.votes.models import Ballot, Participation, Poll, PollResult, PollTurnout, RollEntry
+from convention.votes.models import Ballot, Participation, Poll, PollTurnout, RollEntry
 from convention.votes.operations import mark_tallied, poll_url
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,10 +18,9 @@ from convention.domain.phases import PhaseKind
 from convention.domain.polls import PollState
 from convention.extensions import db, limiter
 from convention.votes import operations, queries
+from convention.votes.blueprint import bp
 from convention.votes.forms import PARIS, ActionForm, BallotForm, PollForm, ReceiptForm
 from convention.votes.models import Poll
-
-bp = Blueprint("votes", __name__, url_prefix="/vote")
 
 # Bureau national actions: URL name → (label, states where offered, confirmation text).
 ACTIONS: dict[str, tuple[str, frozenset[PollState], str]] = {
@@ -106,8 +105,12 @@ def _render_poll(poll: Poll, ballot_form: BallotForm | None = None):
     manager = poll.can_manage(current_user)
     results = queries.get_results(poll) if poll.can_see_results(current_user) else None
     labels = {o.id: o.label for o in poll.options}
+    extra: dict = {}
+    for module in (roll_views, paper_views, results_views):
+        extra.update(module.poll_context(poll, current_user))
     return render_template(
         "votes/poll.html",
+        **extra,
         poll=poll,
         now=now,
         description_html=render_markdown(poll.description),
@@ -342,3 +345,7 @@ _DONE = {
     "depouiller": "Le dépouillement est relancé.",
     "proclamer": "Les résultats sont proclamés.",
 }
+
+
+# The other pages of the vote register their routes on the same blueprint.
+from convention.votes import paper_views, results_views, roll_views  # noqa: E402

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -19,14 +20,14 @@ from convention.core.audit import AuditEntry
 from convention.core.db import utcnow
 from convention.core.permissions import PermissionDenied
 from convention.domain.errors import IllegalTransition
-from convention.domain.polls import PollState
+from convention.domain.polls import MajorityBase, PollState, QuestionMethod
 from convention.domain.roles import Role
 from convention.extensions import db
 from convention.members.models import Federation, Member, User
 from convention.notifications.models import Notification, NotificationKind
 from convention.votes import operations, queries
 from convention.votes.models import Ballot, Participation, Poll, PollOption, RollEntry, normalise_receipt_code
-from convention.votes.operations import PollData, PollError, VoteRefused
+from convention.votes.operations import PollData, PollError, QuestionData, VoteRefused
 from tests.auth_fixtures import make_convention, make_federation, make_member, make_section, make_user
 
 CUTOFF = dt.date(2030, 1, 1)
@@ -96,6 +97,12 @@ def option(poll: Poll, label: str) -> PollOption:
     return next(o for o in poll.options if o.label == label)
 
 
+def answer(poll: Poll, label: str) -> dict[str, str | int]:
+    """The choices of a ballot answering the poll's first question with the option ``label``."""
+    chosen = option(poll, label)
+    return {str(chosen.question_id): chosen.choice if chosen.code else chosen.id}
+
+
 def count(model, *conditions) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions)) or 0
 
@@ -107,7 +114,14 @@ def test_create_poll_has_default_options_and_is_a_draft(database):
     world = make_vote_world()
     poll = make_poll(world)
     assert poll.state == PollState.DRAFT
-    assert [(o.label, o.is_blank) for o in poll.options] == [("Pour", False), ("Contre", False), ("Abstention", True)]
+    assert [(o.label, o.code) for o in poll.options] == [("Pour", "yes"), ("Contre", "no"), ("Abstention", "abstain")]
+    (question,) = poll.questions
+    assert (question.method, question.base, question.threshold, question.strict) == (
+        QuestionMethod.YES_NO_ABSTAIN,
+        MajorityBase.YES_NO,
+        "1/2",
+        True,
+    )
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "poll.create")) is not None
 
 
@@ -125,17 +139,20 @@ def test_poll_data_is_validated(database):
     with pytest.raises(PollError):
         make_poll(world, closes_at=now - dt.timedelta(days=1), opens_at=now)
     with pytest.raises(PollError):
-        make_poll(world, options=["Pour"])
+        make_poll(world, questions=[QuestionData("Choix", QuestionMethod.SINGLE, options=[("Pour", "")])])
     with pytest.raises(PollError):
-        make_poll(world, options=["Pour", "pour"])
+        make_poll(world, questions=[QuestionData("Choix", QuestionMethod.SINGLE, options=[("Pour", ""), ("pour", "")])])
+    with pytest.raises(PollError):
+        make_poll(world, questions=[QuestionData("Texte", threshold="3/2")])
 
 
 def test_update_only_before_the_opening(database):
     world = make_vote_world()
     poll = make_poll(world)
-    operations.update_poll(world.users["bn"], poll, poll_data(title="Nouveau titre", options=["Oui", "Non"]))
+    single = QuestionData("Rédaction", QuestionMethod.SINGLE, options=[("Oui", ""), ("Non", "")])
+    operations.update_poll(world.users["bn"], poll, poll_data(title="Nouveau titre", questions=[single]))
     assert poll.title == "Nouveau titre"
-    assert [o.label for o in poll.options] == ["Oui", "Non", "Abstention"]
+    assert [o.label for o in poll.options] == ["Oui", "Non"]
     assert operations.open_poll(world.users["bn"], poll)
     with pytest.raises(PollError):
         operations.update_poll(world.users["bn"], poll, poll_data(title="Trop tard"))
@@ -199,11 +216,12 @@ def test_cast_ballot_writes_the_emargement_and_an_anonymous_ballot(database):
     world = make_vote_world()
     poll = open_now(world)
     user = world.users["lyonnais"]
-    code = operations.cast_ballot(user, poll, option(poll, "Pour").id)
+    code = operations.cast_ballot(user, poll, answer(poll, "Pour"))
     participation = db.session.scalar(sa.select(Participation))
     assert participation.member_id == user.member_id and participation.voted_dt is not None
     ballot = db.session.scalar(sa.select(Ballot))
-    assert ballot.option_id == option(poll, "Pour").id
+    assert json.loads(ballot.choices) == answer(poll, "Pour") == {str(poll.questions[0].id): "yes"}
+    assert ballot.section_id == user.member.section_id
     assert ballot.federation_id == world.rhone.id
     assert ballot.receipt_hash == hashlib.sha256(normalise_receipt_code(code).encode()).hexdigest()
     assert code not in ballot.receipt_hash
@@ -214,15 +232,15 @@ def test_cast_ballot_writes_the_emargement_and_an_anonymous_ballot(database):
 
 def test_ballot_table_holds_no_member_and_no_time(database):
     columns = {c.name: c for c in Ballot.__table__.columns}
-    assert set(columns) == {"id", "poll_id", "option_id", "federation_id", "receipt_hash"}
+    assert set(columns) == {"id", "poll_id", "choices", "federation_id", "section_id", "receipt_hash"}
     assert not any(isinstance(c.type, sa.DateTime) or "Date" in type(c.type).__name__ for c in columns.values())
     referred = {fk.column.table.name for fk in Ballot.__table__.foreign_keys}
-    assert referred == {"poll", "poll_option", "federation"}
+    assert referred == {"poll", "federation", "section"}
     # The id is random (not a sequence that would give the order of the votes).
     world = make_vote_world()
     poll = open_now(world)
     for key in ("militant", "voter2", "lyonnais"):
-        operations.cast_ballot(world.users[key], poll, option(poll, "Contre").id)
+        operations.cast_ballot(world.users[key], poll, answer(poll, "Contre"))
     ids = list(db.session.scalars(sa.select(Ballot.id)))
     assert len(set(ids)) == 3 and all(len(i) == 36 for i in ids)
     # The audit log records that someone voted, never what.
@@ -235,22 +253,22 @@ def test_a_second_vote_is_refused_and_changes_nothing(database):
     world = make_vote_world()
     poll = open_now(world)
     user = world.users["militant"]
-    operations.cast_ballot(user, poll, option(poll, "Pour").id)
+    operations.cast_ballot(user, poll, answer(poll, "Pour"))
     with pytest.raises(VoteRefused, match="déjà voté"):
-        operations.cast_ballot(user, poll, option(poll, "Contre").id)
+        operations.cast_ballot(user, poll, answer(poll, "Contre"))
     assert count(Participation) == 1 and count(Ballot) == 1
-    assert db.session.scalar(sa.select(Ballot.option_id)) == option(poll, "Pour").id
+    assert json.loads(db.session.scalar(sa.select(Ballot.choices))) == answer(poll, "Pour")
 
 
 def test_the_unique_constraint_is_the_last_guard(database, monkeypatch):
     world = make_vote_world()
     poll = open_now(world)
     user = world.users["militant"]
-    operations.cast_ballot(user, poll, option(poll, "Pour").id)
+    operations.cast_ballot(user, poll, answer(poll, "Pour"))
     # Two submissions racing: both pass the "has voted?" check; the constraint refuses the second.
     monkeypatch.setattr(operations, "has_voted", lambda poll, member_id: False)
     with pytest.raises(VoteRefused, match="déjà voté"):
-        operations.cast_ballot(user, poll, option(poll, "Contre").id)
+        operations.cast_ballot(user, poll, answer(poll, "Contre"))
     assert count(Participation) == 1 and count(Ballot) == 1
     # And directly, without the operation.
     with pytest.raises(IntegrityError), db.session.begin_nested():
@@ -264,12 +282,12 @@ def test_votes_outside_the_window_are_refused(database):
     poll = open_now(world)
     user = world.users["militant"]
     with pytest.raises(VoteRefused, match="pas ouvert"):
-        operations.cast_ballot(user, poll, option(poll, "Pour").id, now=poll.opens_at - dt.timedelta(seconds=1))
+        operations.cast_ballot(user, poll, answer(poll, "Pour"), now=poll.opens_at - dt.timedelta(seconds=1))
     with pytest.raises(VoteRefused, match="pas ouvert"):
-        operations.cast_ballot(user, poll, option(poll, "Pour").id, now=poll.closes_at)
+        operations.cast_ballot(user, poll, answer(poll, "Pour"), now=poll.closes_at)
     draft = make_poll(world, title="Brouillon")
     with pytest.raises(VoteRefused, match="pas ouvert"):
-        operations.cast_ballot(user, draft, option(draft, "Pour").id, now=now)
+        operations.cast_ballot(user, draft, answer(draft, "Pour"), now=now)
     assert count(Participation) == 0 and count(Ballot) == 0
 
 
@@ -278,11 +296,18 @@ def test_not_on_the_roll_no_member_or_forged_option_are_refused(database):
     poll = open_now(world)
     other = make_poll(world, title="Autre scrutin")
     with pytest.raises(VoteRefused, match="liste électorale"):
-        operations.cast_ballot(world.users["unpaid"], poll, option(poll, "Pour").id)
+        operations.cast_ballot(world.users["unpaid"], poll, answer(poll, "Pour"))
     with pytest.raises(VoteRefused, match="aucun·e adhérent·e"):
-        operations.cast_ballot(world.users["bn"], poll, option(poll, "Pour").id)
-    for forged in (option(other, "Pour").id, 999_999):
-        with pytest.raises(VoteRefused, match="ne fait pas partie"):
+        operations.cast_ballot(world.users["bn"], poll, answer(poll, "Pour"))
+    question = str(poll.questions[0].id)
+    for forged, message in (
+        (answer(other, "Pour"), "ne fait pas partie"),
+        ({question: "peut-être"}, "Pour, Contre ou Abstention"),
+        ({question: other.options[0].id}, "Pour, Contre ou Abstention"),
+        (999_999, "illisible"),
+        ({}, "répondez à cette question"),
+    ):
+        with pytest.raises(VoteRefused, match=message):
             operations.cast_ballot(world.users["militant"], poll, forged)
     assert count(Participation) == 0 and count(Ballot) == 0
 
@@ -293,7 +318,7 @@ def test_not_on_the_roll_no_member_or_forged_option_are_refused(database):
 def test_close_starts_the_count_and_proclaim_tells_the_roll(database):
     world = make_vote_world()
     poll = open_now(world)
-    operations.cast_ballot(world.users["militant"], poll, option(poll, "Pour").id)
+    operations.cast_ballot(world.users["militant"], poll, answer(poll, "Pour"))
     with pytest.raises(PermissionDenied):
         operations.close_poll(world.users["militant"], poll)
     before_close = count(Notification)
@@ -333,7 +358,7 @@ def test_a_ballot_rolled_back_with_its_unit_of_work_leaves_nothing(database):
     world = make_vote_world()
     poll = open_now(world)
     db.session.commit()
-    operations.cast_ballot(world.users["militant"], poll, option(poll, "Pour").id)
+    operations.cast_ballot(world.users["militant"], poll, answer(poll, "Pour"))
     db.session.rollback()
     assert count(Participation) == 0 and count(Ballot) == 0
 
@@ -343,9 +368,9 @@ def test_closing_rewrites_the_ballot_box_so_no_ballot_keeps_its_voter_s_transact
     poll = open_now(world)
     db.session.commit()
     for key, label in (("militant", "Pour"), ("voter2", "Contre"), ("lyonnais", "Pour"), ("secretary", "Abstention")):
-        operations.cast_ballot(world.users[key], poll, option(poll, label).id)
+        operations.cast_ballot(world.users[key], poll, answer(poll, label))
         db.session.commit()  # one transaction per voter, as with real requests
-    box = sa.select(Ballot.id, Ballot.option_id, Ballot.federation_id, Ballot.receipt_hash).order_by(Ballot.id)
+    box = sa.select(Ballot.id, Ballot.choices, Ballot.federation_id, Ballot.receipt_hash).order_by(Ballot.id)
     before = db.session.execute(box).all()
     postgres = db.engine.dialect.name == "postgresql"
     if postgres:  # the hidden transaction id ties each ballot to its émargement while the vote is open
@@ -365,7 +390,7 @@ def test_closing_rewrites_the_ballot_box_so_no_ballot_keeps_its_voter_s_transact
 def test_a_count_cannot_be_relaunched_while_one_is_under_way(database):
     world = make_vote_world()
     poll = open_now(world)
-    operations.cast_ballot(world.users["militant"], poll, option(poll, "Pour").id)
+    operations.cast_ballot(world.users["militant"], poll, answer(poll, "Pour"))
     job = operations.close_poll(world.users["bn"], poll)  # its count runs once this commits
     with pytest.raises(PollError, match="déjà en cours"):
         operations.relaunch_tally(world.users["bn"], poll)
