@@ -99,6 +99,9 @@ ACCOUNTS = (
                 "Vienne", Role.FEDERATION_SECRETARY),
     AccountSpec("bn", "Membre du Bureau national", "Thomas", "Lambert", "75", "Paris 10e",
                 Role.NATIONAL_BUREAU),
+    # A second member: a change to a frozen roll needs the approval of another member of the Bureau national.
+    AccountSpec("bn2", "Membre du Bureau national (second·e)", "Aïcha", "Mansour", "13", "Marseille",
+                Role.NATIONAL_BUREAU),
 )  # fmt: skip
 
 

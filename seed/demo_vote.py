@@ -10,6 +10,7 @@ The vote is in the past, so its notifications are not kept (nobody is told of a 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -17,8 +18,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from convention.core.db import db
+from convention.domain.ballots import GRADES
 from convention.domain.phases import PhaseKind
-from convention.domain.polls import PollState
+from convention.domain.polls import PollState, QuestionMethod, VoteChannel
 from convention.jobs import runner
 from convention.members.models import User
 from convention.notifications.models import Notification
@@ -37,6 +39,44 @@ PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Vote militant sur le texte de la convention"
 QUESTION = "Approuvez-vous le texte de la Convention nationale sur la sécurité et la prévention de la délinquance ?"
 CHUNK = 5000
+# The contested proposal, offered in alternative wordings (majority judgment).
+WORDINGS_TITLE = "Police de proximité : quelle rédaction retenir ?"
+WORDINGS_CONTEXT = (
+    "La proposition sur la police de proximité a fait l'objet d'amendements concurrents. Le Bureau national soumet "
+    "aux adhérent·es les rédactions en présence : donnez une mention à chacune."
+)
+WORDINGS = [
+    (
+        "Rédaction A — partenariat",
+        "Expérimenter une police de proximité nationale, sans transfert de missions vers la police municipale, "
+        "dans un partenariat avec les maires.",
+    ),
+    (
+        "Rédaction B — polices municipales",
+        "Confier aux polices municipales volontaires des missions de proximité, sous l'autorité du maire et en "
+        "coordination avec la police nationale.",
+    ),
+    (
+        "Rédaction C — généralisation",
+        "Généraliser dès le prochain quinquennat une police de proximité nationale dans chaque quartier prioritaire.",
+    ),
+]
+# The open demo vote, on which a newcomer votes at once with a demo account.
+OPEN_TITLE = "Vote de démonstration : essayez le vote militant"
+OPEN_QUESTION = "Ce scrutin de démonstration reste ouvert : votez avec un compte de démonstration."
+
+
+def demo_questions() -> list[operations.QuestionData]:
+    """The text (Pour / Contre / Abstention, more than half of the expressed votes) and the wordings."""
+    return [
+        operations.QuestionData(title=QUESTION),
+        operations.QuestionData(
+            title=WORDINGS_TITLE,
+            method=QuestionMethod.MAJORITY_JUDGMENT,
+            description=WORDINGS_CONTEXT,
+            options=WORDINGS,
+        ),
+    ]
 
 
 @dataclass
@@ -47,55 +87,84 @@ class DemoVoteReport:
     proclaimed: bool = False
     skipped: str = ""
 
+    open_created: bool = False
+    open_voters: int = 0
+
     def lines(self) -> list[str]:
         if self.skipped:
             return [f"Vote de démonstration ignoré : {self.skipped}"]
+        lines = []
         if not self.created:
-            return ["Vote de démonstration déjà présent : rien n'a changé."]
-        state = "proclamé" if self.proclaimed else "dépouillé, à proclamer"
-        return [f"Vote de démonstration : {self.voters} votant·es sur {self.registered} inscrit·es ({state})."]
+            lines.append("Vote militant de la convention déjà présent : rien n'a changé.")
+        else:
+            state = "proclamé" if self.proclaimed else "dépouillé, à proclamer"
+            lines.append(f"Vote militant : {self.voters} votant·es sur {self.registered} inscrit·es ({state}).")
+        if self.open_created:
+            lines.append(f"Vote de démonstration ouvert : {self.open_voters} votant·es déjà ; votez avec un compte.")
+        return lines
 
 
 def _forget_notifications(poll: Poll) -> None:
     db.session.execute(sa.delete(Notification).where(Notification.url == operations.poll_url(poll)))
 
 
-def _cast_demo_ballots(poll: Poll, rng: random.Random, voted_between: tuple[dt.datetime, dt.datetime]) -> int:
+def _demo_answers(poll: Poll, rng: random.Random, leaning: tuple[float, float]) -> dict[str, object]:
+    """One member's answers: the text by the federation's leaning, the wordings graded around a profile."""
+    yes, no = leaning
+    answers: dict[str, object] = {}
+    for question in poll.questions:
+        if question.method == QuestionMethod.YES_NO_ABSTAIN:
+            answers[question.key] = rng.choices(["yes", "no", "abstain"], weights=[yes, no, max(0.0, 1 - yes - no)])[0]
+        else:
+            # Wording A is liked (grades around « Bien »), B divides, C is seen as unrealistic.
+            centres = [1.3, 2.6, 3.4]
+            answers[question.key] = {
+                str(option.id): min(len(GRADES) - 1, max(0, round(rng.gauss(centres[i % 3], 1.2))))
+                for i, option in enumerate(question.options)
+            }
+    return answers
+
+
+def _cast_demo_ballots(
+    poll: Poll, rng: random.Random, voted_between: tuple[dt.datetime, dt.datetime], turnout_range=(0.45, 0.8)
+) -> int:
     """Émargements and ballots for a reproducible share of each federation's roll."""
-    options = sorted(poll.options, key=lambda option: option.position)
     start, end = voted_between
-    seconds = int((end - start).total_seconds()) - 1
+    seconds = max(1, int((end - start).total_seconds()) - 1)
     entries = db.session.execute(
-        sa.select(RollEntry.member_id, RollEntry.federation_id)
+        sa.select(RollEntry.member_id, RollEntry.federation_id, RollEntry.section_id)
         .where(RollEntry.poll_id == poll.id)
         .order_by(RollEntry.federation_id, RollEntry.member_id)
     ).all()
-    by_federation: dict[int, list[int]] = {}
-    for member_id, federation_id in entries:
-        by_federation.setdefault(federation_id, []).append(member_id)
+    voted = set(db.session.scalars(sa.select(Participation.member_id).where(Participation.poll_id == poll.id)))
+    accounts = set(db.session.scalars(sa.select(User.member_id).where(User.member_id.is_not(None))))
+    by_federation: dict[int, list[tuple[int, int]]] = {}
+    for member_id, federation_id, section_id in entries:
+        by_federation.setdefault(federation_id, []).append((member_id, section_id))
     participations, ballots = [], []
     for federation_id, members in by_federation.items():
-        turnout = rng.uniform(0.45, 0.8)
+        turnout = rng.uniform(*turnout_range)
         yes = rng.uniform(0.6, 0.9)
         no = rng.uniform(0.05, 1 - yes)
-        weights = [yes, no, max(0.0, 1 - yes - no)][: len(options)]
-        for member_id in members:
-            if rng.random() >= turnout:
+        for member_id, section_id in members:
+            # Demo accounts keep their vote for the newcomer trying them.
+            if rng.random() >= turnout or member_id in voted or member_id in accounts:
                 continue
             participations.append(
                 {
                     "poll_id": poll.id,
                     "member_id": member_id,
                     "voted_dt": start + dt.timedelta(seconds=rng.randint(0, seconds)),
+                    "channel": VoteChannel.ONLINE.value,
                 }
             )
-            option = rng.choices(options, weights=weights)[0]
             ballots.append(
                 {
                     "id": new_ballot_id(),
                     "poll_id": poll.id,
-                    "option_id": option.id,
+                    "choices": json.dumps(_demo_answers(poll, rng, (yes, no)), separators=(",", ":"), sort_keys=True),
                     "federation_id": federation_id,
+                    "section_id": section_id,
                     "receipt_hash": hash_receipt_code(new_receipt_code()),
                 }
             )
@@ -106,23 +175,72 @@ def _cast_demo_ballots(poll: Poll, rng: random.Random, voted_between: tuple[dt.d
     return len(participations)
 
 
-def seed_demo_vote(convention, seed_value: int = 2025) -> DemoVoteReport:
-    """Create, run, count and proclaim the demo vote once (commits: it goes through the tally job)."""
+def seed_demo_vote(convention, seed_value: int = 2025, today: dt.date | None = None) -> DemoVoteReport:
+    """The convention's vote (created, counted and proclaimed once) and the open demo vote (commits)."""
     report = DemoVoteReport()
-    if db.session.scalar(sa.select(Poll.id).where(Poll.convention_id == convention.id, Poll.title == TITLE)):
-        return report
+    if not db.session.scalar(sa.select(Poll.id).where(Poll.convention_id == convention.id, Poll.title == TITLE)):
+        _seed_archive_vote(convention, seed_value, report)
+    if not report.skipped:
+        _seed_open_vote(convention, seed_value, report, today or dt.datetime.now(PARIS).date())
+    return report
+
+
+def _seed_open_vote(convention, seed_value: int, report: DemoVoteReport, today: dt.date) -> None:
+    """A vote open from yesterday for two weeks, with a part of the roll already voted online.
+
+    Re-seeding on a later day changes nothing (found by its title); the demo accounts have not voted.
+    """
+    if db.session.scalar(sa.select(Poll.id).where(Poll.convention_id == convention.id, Poll.title == OPEN_TITLE)):
+        return
+    bureau = db.session.scalar(sa.select(User).where(User.email == "demo.bn@exemple.fr"))
+    opens_at = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(8, 0), PARIS).astimezone(dt.UTC)
+    closes_at = dt.datetime.combine(today + dt.timedelta(days=14), dt.time(20, 0), PARIS).astimezone(dt.UTC)
+    poll = operations.create_poll(
+        bureau,
+        convention,
+        operations.PollData(
+            title=OPEN_TITLE,
+            question=OPEN_QUESTION,
+            description=(
+                "Un scrutin **de démonstration**, ouvert pour essayer : le vote en ligne avec ses deux questions, "
+                "l'émargement d'une section qui vote sur papier (compte « secrétaire de section »), la validation du "
+                "procès-verbal (compte « première secrétaire fédérale »), puis la clôture et la proclamation "
+                "(compte « Bureau national »)."
+            ),
+            opens_at=opens_at,
+            closes_at=closes_at,
+            roll_cutoff=today - dt.timedelta(days=2),
+            questions=demo_questions(),
+        ),
+    )
+    operations.open_poll(bureau, poll, now=opens_at)
+    _forget_notifications(poll)
+    now = dt.datetime.now(dt.UTC)
+    report.open_voters = _cast_demo_ballots(poll, random.Random(seed_value + 1), (opens_at, now), (0.15, 0.3))
+    report.open_created = True
+    db.session.commit()
+
+
+def _seed_archive_vote(convention, seed_value: int, report: DemoVoteReport) -> None:
     phase = convention.phase(PhaseKind.MEMBERS_VOTE)
     bureau = db.session.scalar(sa.select(User).where(User.email == "demo.bn@exemple.fr"))
     if phase is None or phase.starts_on is None or bureau is None:
         report.skipped = "la convention n'a pas de date de vote militant ou le compte du Bureau national manque."
-        return report
+        return
     day = phase.starts_on
     opens_at = dt.datetime.combine(day, dt.time(8, 0), PARIS).astimezone(dt.UTC)
     closes_at = dt.datetime.combine(phase.ends_on or day, dt.time(20, 0), PARIS).astimezone(dt.UTC)
     poll = operations.create_poll(
         bureau,
         convention,
-        operations.PollData(title=TITLE, question=QUESTION, opens_at=opens_at, closes_at=closes_at, roll_cutoff=day),
+        operations.PollData(
+            title=TITLE,
+            question=QUESTION,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            roll_cutoff=day,
+            questions=demo_questions(),
+        ),
     )
     operations.schedule_poll(bureau, poll, now=opens_at - dt.timedelta(days=7))
     operations.open_poll(None, poll, now=opens_at)
@@ -139,4 +257,3 @@ def seed_demo_vote(convention, seed_value: int = 2025) -> DemoVoteReport:
         report.proclaimed = operations.proclaim(bureau, poll, now=closes_at + dt.timedelta(hours=1))
         _forget_notifications(poll)
         db.session.commit()
-    return report

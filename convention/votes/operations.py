@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -488,7 +487,9 @@ def close_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> Job | 
         values["closes_at"] = max(now, poll.opens_at + dt.timedelta(seconds=1))
     if not _advance(poll, PollState.CLOSED, **values):
         return None
-    shuffle_ballot_box(poll)
+    from convention.votes.ballotbox import rewrite_ballot_box  # new ids, random order; compacted after commit
+
+    rewrite_ballot_box(poll)
     audit(actor, "poll.close", poll)
     notify_many(
         roll_user_ids(poll),
@@ -498,34 +499,6 @@ def close_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> Job | 
         poll_url(poll),
     )
     return _start_tally(actor, poll)
-
-
-BOX_CHUNK = 5000
-
-
-def shuffle_ballot_box(poll: Poll) -> int:
-    """Rewrite the poll's ballots in a random order, in the closing transaction; returns how many.
-
-    While the vote is open each ballot is written in its voter's transaction, so the database
-    could tie it to the émargement: on PostgreSQL by the hidden ``xmin`` (the id of the
-    writing transaction) and by the physical order of the rows, which a dump keeps. Rewritten
-    together at the close, every ballot carries the same transaction id and a random position.
-    (The old row versions stay on disk until PostgreSQL vacuums the table; see the README.)
-    """
-    rows = [
-        {"id": row.id, "poll_id": poll.id, "choices": row.choices, "federation_id": row.federation_id,
-         "section_id": row.section_id, "receipt_hash": row.receipt_hash}
-        for row in db.session.execute(
-            sa.select(Ballot.id, Ballot.choices, Ballot.federation_id, Ballot.section_id, Ballot.receipt_hash).where(
-                Ballot.poll_id == poll.id
-            )
-        )
-    ]  # fmt: skip
-    random.SystemRandom().shuffle(rows)
-    db.session.execute(sa.delete(Ballot).where(Ballot.poll_id == poll.id))
-    for start in range(0, len(rows), BOX_CHUNK):
-        db.session.execute(sa.insert(Ballot), rows[start : start + BOX_CHUNK])
-    return len(rows)
 
 
 def _start_tally(actor: Any, poll: Poll) -> Job:
@@ -546,7 +519,8 @@ def relaunch_tally(actor: Any, poll: Poll) -> Job:
     _lock(poll)
     if poll.state not in TALLY_STATES:
         raise PollError("Le dépouillement n'est possible qu'une fois le scrutin clos et avant la proclamation.")
-    if poll.tally_job is not None and not poll.tally_job.is_finished:
+    job = poll.tally_job
+    if job is not None and not job.is_finished and not getattr(job, "is_silent", False):
         raise PollError("Un dépouillement est déjà en cours : attendez qu'il se termine avant d'en relancer un.")
     audit(actor, "poll.relaunch_tally", poll)
     return _start_tally(actor, poll)

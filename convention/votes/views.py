@@ -13,13 +13,15 @@ from convention.conventions.web import with_convention
 from convention.core.db import utcnow
 from convention.core.markdown import render_markdown
 from convention.core.permissions import is_national_bureau, require
+from convention.domain.ballots import GRADES, ChoiceError, normalise_choices
 from convention.domain.errors import DomainError, IllegalTransition
 from convention.domain.phases import PhaseKind
-from convention.domain.polls import PollState
+from convention.domain.polls import PollState, QuestionMethod
 from convention.extensions import db, limiter
 from convention.votes import operations, queries
 from convention.votes.blueprint import bp
-from convention.votes.forms import PARIS, ActionForm, BallotForm, PollForm, ReceiptForm
+from convention.votes.counting import rule_of
+from convention.votes.forms import PARIS, ActionForm, BallotForm, PollForm, ReceiptForm, choices_from_form
 from convention.votes.models import Poll
 
 # Bureau national actions: URL name → (label, states where offered, confirmation text).
@@ -93,18 +95,31 @@ def show(convention, poll_id: int):
     return _render_poll(poll)
 
 
-def _render_poll(poll: Poll, ballot_form: BallotForm | None = None):
+def question_texts(poll: Poll) -> dict:
+    """The Markdown of the questions (key: question id) and of the options (key: « o<id> »), rendered."""
+    texts: dict = {}
+    for question in poll.questions:
+        if question.description:
+            texts[question.id] = render_markdown(question.description)
+        for option in question.options:
+            if option.description:
+                texts[f"o{option.id}"] = render_markdown(option.description)
+    return texts
+
+
+def question_rules(poll: Poll) -> dict[int, str]:
+    """The rule of adoption of each yes/no/abstain question, in words."""
+    return {q.id: rule_of(q).describe() for q in poll.questions if q.method == QuestionMethod.YES_NO_ABSTAIN}
+
+
+def _render_poll(poll: Poll, errors: list[str] | None = None, answers: dict | None = None):
     now = utcnow()
     member_id = _member_id()
     participation = queries.get_participation(poll.id, member_id)
     on_roll = queries.is_on_roll(poll.id, member_id)
     can_vote = poll.accepts_ballots(now) and on_roll and participation is None
-    if ballot_form is None:
-        ballot_form = BallotForm(formdata=None)
-    ballot_form.set_options(poll.options)
+    ballot_form = BallotForm(formdata=None)
     manager = poll.can_manage(current_user)
-    results = queries.get_results(poll) if poll.can_see_results(current_user) else None
-    labels = {o.id: o.label for o in poll.options}
     extra: dict = {}
     for module in (roll_views, paper_views, results_views):
         extra.update(module.poll_context(poll, current_user))
@@ -118,15 +133,17 @@ def _render_poll(poll: Poll, ballot_form: BallotForm | None = None):
         on_roll=on_roll,
         can_vote=can_vote,
         ballot_form=ballot_form,
+        ballot_errors=errors or [],
+        answers=answers or {},
+        grades=GRADES,
+        texts=question_texts(poll),
+        rules=question_rules(poll),
         manager=manager,
         actions=[(name, label, text) for name, (label, states, text) in ACTIONS.items() if poll.state in states]
         if manager
         else [],
         action_form=ActionForm(formdata=None),
         voters=queries.count_voters(poll.id) if manager and poll.state != PollState.DRAFT else None,
-        results=results,
-        labels=labels,
-        chart_rows=results.option_rows(labels) if results else [],
     )
 
 
@@ -134,35 +151,39 @@ def _render_poll(poll: Poll, ballot_form: BallotForm | None = None):
 @login_required
 @with_convention
 def ballot(convention, poll_id: int):
-    """Two steps: the choice, then « Votre vote est définitif » with the confirmation; then the receipt."""
+    """Two steps: the answers, then « Votre vote est définitif » with the confirmation; then the receipt."""
     poll = _load(convention, poll_id)
     form = BallotForm()
-    form.set_options(poll.options)
     if not form.validate_on_submit():
-        if form.option.errors:
-            flash(_("Choisissez une des réponses proposées : aucun bulletin n'a été enregistré."), "warning")
-        else:
-            flash(_("Le formulaire a expiré : rechargez la page. Aucun bulletin n'a été enregistré."), "warning")
+        flash(_("Le formulaire a expiré : rechargez la page. Aucun bulletin n'a été enregistré."), "warning")
         return redirect(url_for(".show", poll_id=poll.id))
-    option = next(o for o in poll.options if o.id == form.option.data)
+    raw = choices_from_form(poll.questions, request.form)
     if form.confirmed.data != "1":
         refusal = _refusal(poll)
         if refusal:
             flash(refusal, "warning")
             return redirect(url_for(".show", poll_id=poll.id))
+        try:
+            content = normalise_choices(poll.questions, raw)
+        except ChoiceError as error:
+            return _render_poll(poll, errors=[str(error)], answers=raw), 422
         form.confirmed.data = "1"
-        response = make_response(render_template("votes/confirm.html", poll=poll, option=option, form=form))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _no_store(
+            render_template("votes/confirm.html", poll=poll, form=form, answers=content, grades=GRADES)
+        )
     try:
-        code = operations.cast_ballot(current_user, poll, option.id)
+        code = operations.cast_ballot(current_user, poll, raw)
     except operations.VoteRefused as error:
         db.session.rollback()
         flash(str(error), "warning")
         return redirect(url_for(".show", poll_id=poll.id))
     db.session.commit()
     # The receipt is shown in this response only: it is stored nowhere but as a hash.
-    response = make_response(render_template("votes/receipt.html", poll=poll, code=code))
+    return _no_store(render_template("votes/receipt.html", poll=poll, code=code))
+
+
+def _no_store(body: str):
+    response = make_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -205,20 +226,29 @@ def _phase_window(convention) -> tuple[dt.date | None, dt.date | None]:
     return phase.starts_on, phase.ends_on or phase.starts_on
 
 
+def _default_window(convention, today: dt.date) -> tuple[dt.date, dt.date]:
+    """A new poll's days: the vote militant phase if it is still to come, else the coming days."""
+    starts_on, ends_on = _phase_window(convention)
+    if starts_on is not None and starts_on > today:
+        return starts_on, max(ends_on or starts_on, starts_on)
+    return today + dt.timedelta(days=1), today + dt.timedelta(days=8)
+
+
 def _poll_form(poll: Poll | None, convention) -> PollForm:
     form = PollForm()
     form.set_text_versions(queries.list_text_version_choices())
     if request.method == "GET":
         if poll is None:
-            starts_on, ends_on = _phase_window(convention)
-            form.opens_on.data = starts_on
+            opens_on, closes_on = _default_window(convention, utcnow().astimezone(PARIS).date())
+            form.opens_on.data = opens_on
             form.opens_time.data = dt.time(8, 0)
-            form.closes_on.data = ends_on
+            form.closes_on.data = closes_on
             form.closes_time.data = dt.time(20, 0)
-            form.roll_cutoff.data = starts_on
-            form.options.data = "\n".join(operations.DEFAULT_OPTIONS)
-            form.blank_label.data = operations.DEFAULT_BLANK_LABEL
+            form.roll_cutoff.data = opens_on - dt.timedelta(days=1)
             form.text_version.data = 0
+            form.allows_paper.data = True
+            form.secrecy_threshold.data = 10
+            form.questions[0].form.title.data = _("Approuvez-vous le texte soumis au vote ?")
         else:
             opens, closes = poll.opens_at.astimezone(PARIS), poll.closes_at.astimezone(PARIS)
             form.title.data = poll.title
@@ -228,8 +258,12 @@ def _poll_form(poll: Poll | None, convention) -> PollForm:
             form.opens_on.data, form.opens_time.data = opens.date(), opens.time().replace(second=0, microsecond=0)
             form.closes_on.data, form.closes_time.data = closes.date(), closes.time().replace(second=0, microsecond=0)
             form.roll_cutoff.data = poll.roll_cutoff
-            form.options.data = "\n".join(o.label for o in poll.options if not o.is_blank)
-            form.blank_label.data = next((o.label for o in poll.options if o.is_blank), "")
+            form.allows_paper.data = poll.allows_paper
+            form.secrecy_threshold.data = poll.secrecy_threshold
+            while len(form.questions) < len(poll.questions):
+                form.questions.append_entry()
+            for entry, question in zip(form.questions, poll.questions, strict=False):
+                entry.form.fill(question)
     return form
 
 
@@ -242,9 +276,38 @@ def _poll_data(form: PollForm) -> operations.PollData:
         opens_at=form.opens_at(),
         closes_at=form.closes_at(),
         roll_cutoff=form.roll_cutoff.data,
-        options=form.option_labels(),
-        blank_label=form.blank_label.data or "",
+        questions=form.question_data(),
+        allows_paper=bool(form.allows_paper.data),
+        secrecy_threshold=form.secrecy_threshold.data or 10,
     )
+
+
+def _wants_another_question(form: PollForm) -> bool:
+    """« Ajouter une question »: the form comes back with one more (empty) question, nothing saved."""
+    if not form.add_question.data:
+        return False
+    if len(form.questions) < operations.MAX_QUESTIONS:
+        form.questions.append_entry()
+        entry = form.questions[-1].form
+        entry.method.data = QuestionMethod.MAJORITY_JUDGMENT.value
+    else:
+        flash(_("Un scrutin pose au plus %(n)d questions.", n=operations.MAX_QUESTIONS), "warning")
+    return True
+
+
+def _save_poll(form: PollForm, poll: Poll | None, convention):
+    """Create or update from a valid form; returns a redirect, or None with the error on the form."""
+    try:
+        if poll is None:
+            poll = operations.create_poll(current_user, convention, _poll_data(form))
+        else:
+            operations.update_poll(current_user, poll, _poll_data(form))
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return None
+    db.session.commit()
+    return poll
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -253,14 +316,11 @@ def _poll_data(form: PollForm) -> operations.PollData:
 def create(convention):
     require(is_national_bureau(current_user))
     form = _poll_form(None, convention)
+    if request.method == "POST" and _wants_another_question(form):
+        return render_template("votes/edit.html", form=form, poll=None)
     if form.validate_on_submit():
-        try:
-            poll = operations.create_poll(current_user, convention, _poll_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            form.title.errors.append(str(error))
-        else:
-            db.session.commit()
+        poll = _save_poll(form, None, convention)
+        if poll is not None:
             flash(_("Le scrutin est enregistré comme brouillon. Programmez-le quand il est prêt."), "success")
             return redirect(url_for(".show", poll_id=poll.id))
     return render_template("votes/edit.html", form=form, poll=None)
@@ -276,16 +336,11 @@ def edit(convention, poll_id: int):
         flash(_("Ce scrutin est ouvert ou clos : il ne peut plus être modifié."), "warning")
         return redirect(url_for(".show", poll_id=poll.id))
     form = _poll_form(poll, convention)
-    if form.validate_on_submit():
-        try:
-            operations.update_poll(current_user, poll, _poll_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            form.title.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Le scrutin est modifié."), "success")
-            return redirect(url_for(".show", poll_id=poll.id))
+    if request.method == "POST" and _wants_another_question(form):
+        return render_template("votes/edit.html", form=form, poll=poll)
+    if form.validate_on_submit() and _save_poll(form, poll, convention) is not None:
+        flash(_("Le scrutin est modifié."), "success")
+        return redirect(url_for(".show", poll_id=poll.id))
     return render_template("votes/edit.html", form=form, poll=poll)
 
 
