@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -22,7 +23,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from convention.calendar.models import EVENT_KIND_LABELS, PARIS, EventKind
-from convention.calendar.operations import PersonData
+from convention.calendar.operations import (
+    MESSAGE_BODY_MAX,
+    MESSAGE_SUBJECT_MAX,
+    MessageAudience,
+    PersonData,
+)
 
 MAX_PEOPLE = 30
 
@@ -68,9 +74,7 @@ class EventForm(FlaskForm):
         _l("Titre"),
         validators=[
             DataRequired(_l("Indiquez un titre.")),
-            Length(
-                max=400, message=_l("Le titre ne doit pas dépasser %(max)d caractères.", max=400)
-            ),
+            Length(max=400, message=_l("Le titre ne doit pas dépasser %(max)d caractères.", max=400)),
         ],
     )
     description = TextAreaField(
@@ -102,9 +106,7 @@ class EventForm(FlaskForm):
         _l("Nombre de places"),
         validators=[
             Optional(),
-            NumberRange(
-                min=1, max=100000, message=_l("Indiquez un nombre de places d'au moins 1.")
-            ),
+            NumberRange(min=1, max=100000, message=_l("Indiquez un nombre de places d'au moins 1.")),
         ],
         description=_l("Laissez vide si le nombre de places n'est pas limité."),
     )
@@ -122,9 +124,30 @@ class EventForm(FlaskForm):
     )
     submit = SubmitField(_l("Enregistrer"))
 
-    def __init__(self, *args, require_group: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        require_group: bool = False,
+        secretary_federation_ids: set[int] | frozenset[int] = frozenset(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.require_group = require_group
+        # A federation's first secretary may schedule, without a group, a federation meeting
+        # of their federation.
+        self.secretary_federation_ids = set(secretary_federation_ids)
+
+    def restrict_to_federation_meetings(self, federations: list[tuple[int, str]]) -> None:
+        """For a first secretary who animates no group: only federation meetings, only theirs."""
+        self.kind.choices = [
+            SelectChoice(EventKind.FEDERATION_MEETING.value, EVENT_KIND_LABELS[EventKind.FEDERATION_MEETING])
+        ]
+        self.kind.invalid_choice_message = _l("Vous pouvez programmer des rencontres fédérales uniquement.")
+        self.federation.choices = [SelectChoice(fid, title) for fid, title in federations]
+        self.federation.invalid_choice_message = _l(
+            "Vous ne pouvez programmer une rencontre fédérale que pour votre fédération."
+        )
+        self.working_groups.choices = []
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -152,8 +175,21 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("Indiquez une adresse web complète, commençant par https://"))
 
     def validate_working_groups(self, field):
-        if self.require_group and not field.data:
-            raise ValidationError(_l("Choisissez au moins un groupe de travail que vous animez."))
+        if not self.require_group or field.data:
+            return
+        if (
+            self.kind.data == EventKind.FEDERATION_MEETING.value
+            and self.federation.data in self.secretary_federation_ids
+        ):
+            return  # a federation meeting of the secretary's own federation needs no group
+        if self.secretary_federation_ids:
+            raise ValidationError(
+                _l(
+                    "Choisissez au moins un groupe de travail que vous animez, ou programmez une "
+                    "rencontre fédérale de votre fédération."
+                )
+            )
+        raise ValidationError(_l("Choisissez au moins un groupe de travail que vous animez."))
 
     def validate_hosts(self, field):
         people = parse_people(field.data, with_details=False)
@@ -180,11 +216,7 @@ class EventForm(FlaskForm):
             start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=PARIS)
             return start.astimezone(dt.UTC), None
         start = dt.datetime.combine(day, self.start_time.data, tzinfo=PARIS)
-        end = (
-            dt.datetime.combine(day, self.end_time.data, tzinfo=PARIS)
-            if self.end_time.data is not None
-            else None
-        )
+        end = dt.datetime.combine(day, self.end_time.data, tzinfo=PARIS) if self.end_time.data is not None else None
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC) if end else None
 
 
@@ -211,3 +243,44 @@ class MinutesForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: the CSRF token of the register / cancel / feed buttons."""
+
+
+class MessageForm(FlaskForm):
+    """An organiser's message to the registrants of an event (shown again before it is sent)."""
+
+    audience = RadioField(
+        _l("Destinataires"),
+        choices=[
+            SelectChoice(MessageAudience.ALL.value, _l("Tous : inscrit·es et liste d'attente")),
+            SelectChoice(MessageAudience.REGISTERED.value, _l("Les inscrit·es seulement (places confirmées)")),
+            SelectChoice(MessageAudience.WAITING.value, _l("La liste d'attente seulement")),
+        ],
+        default=MessageAudience.ALL.value,
+        validators=[DataRequired(_l("Choisissez les destinataires."))],
+    )
+    subject = StringField(
+        _l("Objet"),
+        validators=[
+            DataRequired(_l("Indiquez l'objet du message.")),
+            Length(
+                max=MESSAGE_SUBJECT_MAX,
+                message=_l("L'objet ne doit pas dépasser %(max)d caractères.", max=MESSAGE_SUBJECT_MAX),
+            ),
+        ],
+        description=_l("Il est précédé du titre et de la date du rendez-vous."),
+    )
+    body = TextAreaField(
+        _l("Message"),
+        validators=[
+            DataRequired(_l("Écrivez le message.")),
+            Length(
+                max=MESSAGE_BODY_MAX,
+                message=_l("Le message ne doit pas dépasser %(max)d caractères.", max=MESSAGE_BODY_MAX),
+            ),
+        ],
+        description=_l(
+            "Texte simple, %(max)d caractères au plus. Votre nom est ajouté à la fin.",
+            max=MESSAGE_BODY_MAX,
+        ),
+        render_kw={"rows": 8},
+    )

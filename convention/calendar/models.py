@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from convention.core.db import Model, UTCDateTime, str_enum, utcnow
+from convention.domain.roles import Role
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
@@ -94,9 +95,7 @@ class Event(Model):
 
     convention = relationship("Convention")
     federation = relationship("Federation")
-    working_groups = relationship(
-        "WorkingGroup", secondary=event_working_group, order_by="WorkingGroup.number"
-    )
+    working_groups = relationship("WorkingGroup", secondary=event_working_group, order_by="WorkingGroup.number")
     participants: Mapped[list[EventPerson]] = relationship(
         back_populates="event", order_by="EventPerson.position", cascade="all, delete-orphan"
     )
@@ -143,13 +142,30 @@ class Event(Model):
         """The steering committee of the event's convention and the Bureau national."""
         return bool(self.convention is not None and self.convention.is_steering(user))
 
+    def is_federation_organiser(self, user) -> bool:
+        """A federation's first secretary organises its « rencontres fédérales »."""
+        return bool(
+            user
+            and user.is_authenticated
+            and self.kind == EventKind.FEDERATION_MEETING
+            and self.federation_id is not None
+            and user.has_role(Role.FEDERATION_SECRETARY, federation_id=self.federation_id)
+        )
+
     def can_edit(self, user) -> bool:
-        """Pilots of one of the event's groups, the steering committee and the Bureau national."""
+        """Pilots of one of the event's groups, the steering committee, the Bureau national and,
+        for a federation meeting, that federation's first secretary."""
         if not (user and user.is_authenticated):
             return False
         if self.is_steering(user):
             return True
-        return any(group.can_moderate(user) for group in self.working_groups)
+        if any(group.can_moderate(user) for group in self.working_groups):
+            return True
+        return self.is_federation_organiser(user)
+
+    def can_manage_registrations(self, user) -> bool:
+        """The organisers see who registered, export the list and write to the registrants."""
+        return self.can_edit(user)
 
     def can_publish_minutes(self, user) -> bool:
         """Whoever may edit the event publishes its minutes."""

@@ -7,6 +7,7 @@ writes an audit entry and never commits.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,31 +23,52 @@ from convention.calendar.models import (
     EventRegistration,
     RegistrationStatus,
 )
-from convention.core.audit import audit
+from convention.core.audit import AuditEntry, audit
 from convention.core.db import db, savepoint, utcnow
 from convention.core.links import path_for
 from convention.core.permissions import ensure
 from convention.domain.cleaning import multiline, one_line
 from convention.domain.errors import DomainError
+from convention.domain.roles import Role
 from convention.groups.models import Person, WorkingGroup
 from convention.groups.operations import notify_followers
 from convention.notifications.models import NotificationKind
-from convention.notifications.operations import notify
+from convention.notifications.operations import notify, notify_each
 from convention.search.indexing import index_event
 
-_NOT_ALLOWED_EVENT = (
-    "Seuls les pilotes des groupes concernés et le comité de pilotage peuvent modifier ce "
-    "rendez-vous."
+_NOT_ALLOWED_EVENT = "Seuls les pilotes des groupes concernés et le comité de pilotage peuvent modifier ce rendez-vous."
+_NOT_ALLOWED_GROUP = "Vous ne pouvez programmer des rendez-vous que pour les groupes que vous animez."
+_NOT_ALLOWED_FEDERATION = "Vous ne pouvez programmer que des rencontres fédérales, et seulement pour votre fédération."
+_NOT_ALLOWED_REGISTRATIONS = (
+    "Seuls les organisateurs du rendez-vous (pilotes des groupes concernés, comité de pilotage, "
+    "premier·e secrétaire de la fédération pour une rencontre fédérale) voient ses inscrit·es."
 )
-_NOT_ALLOWED_GROUP = (
-    "Vous ne pouvez programmer des rendez-vous que pour les groupes que vous animez."
-)
+# Writing to the registrants: what one message may hold, and how many an event may send a day.
+MESSAGE_SUBJECT_MAX = 150
+MESSAGE_BODY_MAX = 5000
+MESSAGES_PER_EVENT_PER_DAY = 3
+MESSAGE_WINDOW = dt.timedelta(hours=24)
+# The organisers' messages reach the registrants with this kind: a member who turned event
+# e-mails off still finds them among their notifications.
+MESSAGE_NOTIFICATION = NotificationKind.EVENT_REMINDER
 # Promotions from the waiting list are notified with this kind (no dedicated kind yet).
 PROMOTION_NOTIFICATION = NotificationKind.EVENT_REMINDER
 
 
 class RegistrationError(DomainError):
     """A registration rule refuses the request (already registered, past event…)."""
+
+
+class MessageLimitError(DomainError):
+    """The event's organisers already sent as many messages as allowed in the last 24 hours."""
+
+
+class MessageAudience(enum.StrEnum):
+    """Who an organiser's message goes to."""
+
+    ALL = "all"  # every active registration: seats and waiting list
+    REGISTERED = "registered"  # those who hold a seat
+    WAITING = "waiting"  # the waiting list
 
 
 @dataclass(frozen=True)
@@ -79,38 +101,55 @@ class EventData:
 
 
 def can_create_events(user: Any, convention: Any) -> bool:
-    """Anyone who moderates at least one group of ``convention`` (or steers it) schedules events."""
+    """Who schedules events: the steering committee, the pilots (for their groups) and the
+    federations' first secretaries (federation meetings of their federation)."""
     if not (user and user.is_authenticated) or convention is None:
         return False
     if convention.is_steering(user):
         return True
-    return bool(moderated_group_ids(user, convention))
+    return bool(moderated_group_ids(user, convention) or secretary_federation_ids(user))
+
+
+def secretary_federation_ids(user: Any) -> set[int]:
+    """Ids of the federations whose first secretary ``user`` is."""
+    if not (user and user.is_authenticated):
+        return set()
+    return {a.federation_id for a in user.roles if a.role == Role.FEDERATION_SECRETARY and a.federation_id is not None}
 
 
 def moderated_group_ids(user: Any, convention: Any) -> set[int]:
     """Ids of the groups of ``convention`` that ``user`` moderates."""
-    groups = db.session.scalars(
-        sa.select(WorkingGroup).where(WorkingGroup.convention_id == convention.id)
-    ).all()
+    groups = db.session.scalars(sa.select(WorkingGroup).where(WorkingGroup.convention_id == convention.id)).all()
     return {g.id for g in groups if g.can_moderate(user)}
 
 
-def _check_groups(actor: Any, convention: Any, old_ids: set[int], new_ids: set[int]) -> None:
-    """A pilot may add or remove only the groups they moderate, and keeps at least one of them."""
+def _check_scope(actor: Any, convention: Any, old_ids: set[int], data: EventData) -> None:
+    """What a pilot or a federation secretary may schedule (the steering committee: anything).
+
+    A pilot adds or removes only the groups they moderate and keeps at least one of them; an
+    event of none of their groups is allowed only as a federation meeting of a federation whose
+    first secretary they are.
+    """
     if convention.is_steering(actor):
         return
+    new_ids = set(data.working_group_ids)
     allowed = moderated_group_ids(actor, convention)
     ensure((old_ids ^ new_ids) <= allowed, _NOT_ALLOWED_GROUP)
-    ensure(bool(new_ids & allowed), _NOT_ALLOWED_GROUP)
+    if new_ids & allowed:
+        return
+    federations = secretary_federation_ids(actor)
+    ensure(bool(federations), _NOT_ALLOWED_GROUP)
+    ensure(
+        data.kind == EventKind.FEDERATION_MEETING and data.federation_id in federations,
+        _NOT_ALLOWED_FEDERATION,
+    )
 
 
 def _load_groups(convention: Any, ids: list[int]) -> list[WorkingGroup]:
     if not ids:
         return []
     groups = db.session.scalars(
-        sa.select(WorkingGroup).where(
-            WorkingGroup.convention_id == convention.id, WorkingGroup.id.in_(ids)
-        )
+        sa.select(WorkingGroup).where(WorkingGroup.convention_id == convention.id, WorkingGroup.id.in_(ids))
     ).all()
     if len(groups) != len(set(ids)):
         raise DomainError("Groupe de travail inconnu.")
@@ -122,9 +161,7 @@ def find_or_create_person(data: PersonData) -> Person:
     name = one_line(data.full_name)
     person = db.session.scalars(sa.select(Person).where(Person.full_name == name)).first()
     if person is None:
-        person = Person(
-            full_name=name, titles=multiline(data.titles), organisation=one_line(data.organisation)
-        )
+        person = Person(full_name=name, titles=multiline(data.titles), organisation=one_line(data.organisation))
         db.session.add(person)
         db.session.flush()
         return person
@@ -208,7 +245,7 @@ def create_event(actor: Any, convention: Any, data: EventData) -> Event:
     """Schedule a new event of ``convention`` (pilots for their groups, the committee for all)."""
     ensure(can_create_events(actor, convention), _NOT_ALLOWED_EVENT)
     _validate(data)
-    _check_groups(actor, convention, set(), set(data.working_group_ids))
+    _check_scope(actor, convention, set(), data)
     event = Event(convention=convention, convention_id=convention.id)
     db.session.add(event)
     _apply(event, convention, data)
@@ -225,7 +262,7 @@ def update_event(actor: Any, event: Event, data: EventData) -> Event:
     ensure(event.can_edit(actor), _NOT_ALLOWED_EVENT)
     _validate(data)
     old_ids = {g.id for g in event.working_groups}
-    _check_groups(actor, event.convention, old_ids, set(data.working_group_ids))
+    _check_scope(actor, event.convention, old_ids, data)
     old = _snapshot(event)
     _apply(event, event.convention, data)
     event.updated_dt = utcnow()
@@ -253,9 +290,7 @@ def publish_minutes(
     ensure(event.can_publish_minutes(actor), _NOT_ALLOWED_EVENT)
     now = now or utcnow()
     if not event.has_started(now):
-        raise DomainError(
-            "Le compte rendu ne peut être publié qu'une fois le rendez-vous commencé."
-        )
+        raise DomainError("Le compte rendu ne peut être publié qu'une fois le rendez-vous commencé.")
     if not event.is_hearing and hearing_summary.strip():
         raise DomainError("Seule une audition a une synthèse des propos de la personne entendue.")
     if not minutes.strip() and not hearing_summary.strip():
@@ -290,9 +325,7 @@ def _count(event: Event, status: RegistrationStatus) -> int:
 
 def _next_position(event: Event) -> int:
     highest = db.session.scalar(
-        sa.select(sa.func.max(EventRegistration.position)).where(
-            EventRegistration.event_id == event.id
-        )
+        sa.select(sa.func.max(EventRegistration.position)).where(EventRegistration.event_id == event.id)
     )
     return (highest or 0) + 1
 
@@ -303,9 +336,7 @@ def _lock(event: Event) -> None:
         db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
 
 
-def register_for_event(
-    actor: Any, event: Event, *, now: dt.datetime | None = None
-) -> EventRegistration:
+def register_for_event(actor: Any, event: Event, *, now: dt.datetime | None = None) -> EventRegistration:
     """Register ``actor``: a seat if one is free, else the end of the waiting list."""
     if not (actor and actor.is_authenticated):
         raise RegistrationError("Connectez-vous pour vous inscrire.")
@@ -324,10 +355,7 @@ def register_for_event(
             if registration.status == RegistrationStatus.REGISTERED
             else "Vous êtes déjà sur la liste d'attente de ce rendez-vous."
         )
-    full = (
-        event.capacity is not None
-        and _count(event, RegistrationStatus.REGISTERED) >= event.capacity
-    )
+    full = event.capacity is not None and _count(event, RegistrationStatus.REGISTERED) >= event.capacity
     status = RegistrationStatus.WAITING if full else RegistrationStatus.REGISTERED
     position = _next_position(event)
     if registration is None:
@@ -349,9 +377,7 @@ def register_for_event(
     return registration
 
 
-def cancel_registration(
-    actor: Any, event: Event, *, now: dt.datetime | None = None
-) -> EventRegistration:
+def cancel_registration(actor: Any, event: Event, *, now: dt.datetime | None = None) -> EventRegistration:
     """Cancel ``actor``'s registration; a freed seat goes to the first on the waiting list."""
     now = now or utcnow()
     registration = db.session.scalars(
@@ -362,9 +388,7 @@ def cancel_registration(
     if registration is None or not registration.is_active:
         raise RegistrationError("Vous n'êtes pas inscrit·e à ce rendez-vous.")
     if event.has_started(now):
-        raise RegistrationError(
-            "Ce rendez-vous a déjà eu lieu : l'inscription ne peut plus être annulée."
-        )
+        raise RegistrationError("Ce rendez-vous a déjà eu lieu : l'inscription ne peut plus être annulée.")
     _lock(event)
     old = registration.status
     registration.status = RegistrationStatus.CANCELLED
@@ -408,6 +432,122 @@ def promote_waiting(actor: Any, event: Event) -> list[EventRegistration]:
     return promoted
 
 
+# --- the organisers' tools: the list of registrants, its export, a message to them ----------
+
+
+def record_registrations_export(actor: Any, event: Event, count: int) -> None:
+    """Log that ``actor`` downloaded the list of ``event``'s registrants (personal data)."""
+    ensure(event.can_manage_registrations(actor), _NOT_ALLOWED_REGISTRATIONS)
+    audit(actor, "event.export_registrations", event, rows=count)
+    db.session.flush()
+
+
+def _audience_statuses(audience: MessageAudience) -> tuple[RegistrationStatus, ...]:
+    if audience == MessageAudience.REGISTERED:
+        return (RegistrationStatus.REGISTERED,)
+    if audience == MessageAudience.WAITING:
+        return (RegistrationStatus.WAITING,)
+    return (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
+
+
+def message_recipient_ids(event: Event, audience: MessageAudience) -> list[int]:
+    """The accounts an organisers' message to ``audience`` reaches (cancelled ones never)."""
+    return list(
+        db.session.scalars(
+            sa.select(EventRegistration.user_id)
+            .where(
+                EventRegistration.event_id == event.id,
+                EventRegistration.status.in_(_audience_statuses(audience)),
+            )
+            .order_by(EventRegistration.user_id)
+        )
+    )
+
+
+def messages_sent_recently(event: Event, now: dt.datetime) -> int:
+    """How many messages the organisers of ``event`` sent in the last 24 hours."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == "event.message_registrants",
+            AuditEntry.object_type == Event.__name__,
+            AuditEntry.object_id == event.id,
+            AuditEntry.created_dt > now - MESSAGE_WINDOW,
+        )
+    )
+
+
+def message_subject(event: Event, subject: str) -> str:
+    """The notification's subject: the event's title and date, then the organiser's subject."""
+    date = event.local_start.strftime("%d/%m/%Y")
+    title = event.title if len(event.title) <= 120 else event.title[:119] + "…"
+    return f"{title} ({date}) : {one_line(subject)}"
+
+
+def message_body(actor: Any, body: str) -> str:
+    """The organiser's text, signed, with why the member receives it."""
+    return (
+        f"{multiline(body)}\n\n— {one_line(actor.display_name)}, pour l'organisation du "
+        "rendez-vous. Vous recevez ce message parce que vous êtes inscrit·e à ce rendez-vous "
+        "ou sur sa liste d'attente."
+    )
+
+
+def message_registrants(
+    actor: Any,
+    event: Event,
+    audience: MessageAudience,
+    subject: str,
+    body: str,
+    *,
+    now: dt.datetime | None = None,
+) -> int:
+    """Write to the registrants of ``event``: one notification each, e-mailed after the commit.
+
+    The message goes through the notification outbox (asynchronous, each member's e-mail
+    preference for event reminders honoured, unsubscribe link included). At most
+    ``MESSAGES_PER_EVENT_PER_DAY`` messages per event in 24 hours, whoever sends them.
+    Returns how many people the message was written to.
+    """
+    ensure(event.can_manage_registrations(actor), _NOT_ALLOWED_REGISTRATIONS)
+    now = now or utcnow()
+    subject = one_line(subject)
+    body = multiline(body)
+    if not subject:
+        raise DomainError("Indiquez l'objet du message.")
+    if len(subject) > MESSAGE_SUBJECT_MAX:
+        raise DomainError(f"L'objet ne doit pas dépasser {MESSAGE_SUBJECT_MAX} caractères.")
+    if not body:
+        raise DomainError("Le message est vide.")
+    if len(body) > MESSAGE_BODY_MAX:
+        raise DomainError(f"Le message ne doit pas dépasser {MESSAGE_BODY_MAX} caractères.")
+    if messages_sent_recently(event, now) >= MESSAGES_PER_EVENT_PER_DAY:
+        raise MessageLimitError(
+            f"Les organisateurs de ce rendez-vous ont déjà envoyé {MESSAGES_PER_EVENT_PER_DAY} "
+            "messages aux inscrit·es ces dernières 24 heures : réessayez plus tard."
+        )
+    recipients = message_recipient_ids(event, audience)
+    if not recipients:
+        raise DomainError("Personne n'est concerné·e : aucun message n'a été envoyé.")
+    full_subject = message_subject(event, subject)
+    signed = message_body(actor, body)
+    url = path_for("calendar.event", event_id=event.id)
+    written = notify_each(MESSAGE_NOTIFICATION, [(user_id, full_subject, signed, url) for user_id in recipients])
+    entry = audit(
+        actor,
+        "event.message_registrants",
+        event,
+        audience=audience,
+        recipients=len(recipients),
+        subject=subject,
+        body_length=len(body),
+    )
+    entry.created_dt = now  # the 24-hour limit counts from the time of sending
+    db.session.flush()
+    return written
+
+
 # --- private feed -------------------------------------------------------------------------
 
 
@@ -416,9 +556,7 @@ def regenerate_feed_token(actor: Any) -> CalendarFeedToken:
 
     The database keeps the secret's hash; the secret is on the returned row's ``plain_secret``.
     """
-    token = db.session.scalars(
-        sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == actor.id)
-    ).first()
+    token = db.session.scalars(sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == actor.id)).first()
     renewed = token is not None
     secret = CalendarFeedToken.new_secret()
     if token is None:
@@ -436,9 +574,7 @@ def regenerate_feed_token(actor: Any) -> CalendarFeedToken:
 
 def revoke_feed_token(actor: Any) -> bool:
     """Delete ``actor``'s feed secret; False if they had none."""
-    token = db.session.scalars(
-        sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == actor.id)
-    ).first()
+    token = db.session.scalars(sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == actor.id)).first()
     if token is None:
         return False
     audit(actor, "calendar_feed.revoke", token)

@@ -78,9 +78,7 @@ def list_events(
 def get_event(convention_id: int, event_id: int) -> Event | None:
     """One event of the convention with its people, groups and federation."""
     return db.session.scalars(
-        sa.select(Event)
-        .where(Event.convention_id == convention_id, Event.id == event_id)
-        .options(*_event_options())
+        sa.select(Event).where(Event.convention_id == convention_id, Event.id == event_id).options(*_event_options())
     ).first()
 
 
@@ -88,9 +86,7 @@ def nearest_event_day(convention_id: int, today: dt.date) -> dt.date | None:
     """The day of the first event from today on, else of the last one before today."""
     midnight = Event.local_midnight(today)
     base = sa.select(Event.starts_dt).where(Event.convention_id == convention_id)
-    upcoming = db.session.scalar(
-        base.where(Event.starts_dt >= midnight).order_by(Event.starts_dt).limit(1)
-    )
+    upcoming = db.session.scalar(base.where(Event.starts_dt >= midnight).order_by(Event.starts_dt).limit(1))
     starts = upcoming or db.session.scalar(base.order_by(Event.starts_dt.desc()).limit(1))
     if starts is None:
         return None
@@ -123,17 +119,13 @@ def list_federation_choices(convention_id: int) -> Sequence[tuple[int, str]]:
 
 def list_all_federations() -> Sequence[tuple[int, str]]:
     """(id, title) of every federation, for the event form."""
-    return db.session.execute(
-        sa.select(Federation.id, Federation.title).order_by(Federation.code)
-    ).all()
+    return db.session.execute(sa.select(Federation.id, Federation.title).order_by(Federation.code)).all()
 
 
 def list_groups(convention_id: int) -> Sequence[WorkingGroup]:
     """The convention's working groups in order."""
     return db.session.scalars(
-        sa.select(WorkingGroup)
-        .where(WorkingGroup.convention_id == convention_id)
-        .order_by(WorkingGroup.number)
+        sa.select(WorkingGroup).where(WorkingGroup.convention_id == convention_id).order_by(WorkingGroup.number)
     ).all()
 
 
@@ -145,9 +137,7 @@ def get_working_group(group_id: int) -> WorkingGroup | None:
 def get_registration(event_id: int, user_id: int) -> EventRegistration | None:
     """``user_id``'s registration row for an event (any status), if any."""
     return db.session.scalars(
-        sa.select(EventRegistration).where(
-            EventRegistration.event_id == event_id, EventRegistration.user_id == user_id
-        )
+        sa.select(EventRegistration).where(EventRegistration.event_id == event_id, EventRegistration.user_id == user_id)
     ).first()
 
 
@@ -185,9 +175,7 @@ def waiting_rank(registration: EventRegistration) -> int | None:
     return ahead + 1
 
 
-def list_user_registrations(
-    user_id: int, *, active_only: bool = True
-) -> Sequence[EventRegistration]:
+def list_user_registrations(user_id: int, *, active_only: bool = True) -> Sequence[EventRegistration]:
     """A member's registrations with their events, in the events' date order."""
     query = (
         sa.select(EventRegistration)
@@ -220,9 +208,7 @@ def list_user_feed_events(user_id: int) -> Sequence[Event]:
 
 def get_feed_token(user_id: int) -> CalendarFeedToken | None:
     """The member's feed secret, if they generated one."""
-    return db.session.scalars(
-        sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == user_id)
-    ).first()
+    return db.session.scalars(sa.select(CalendarFeedToken).where(CalendarFeedToken.user_id == user_id)).first()
 
 
 def find_feed_token(secret: str) -> CalendarFeedToken | None:
@@ -230,7 +216,80 @@ def find_feed_token(secret: str) -> CalendarFeedToken | None:
     if not secret or len(secret) > 64:
         return None
     return db.session.scalars(
-        sa.select(CalendarFeedToken).where(
-            CalendarFeedToken.token_hash == CalendarFeedToken.hash(secret)
-        )
+        sa.select(CalendarFeedToken).where(CalendarFeedToken.token_hash == CalendarFeedToken.hash(secret))
     ).first()
+
+
+# --- the organisers' view ---------------------------------------------------------------------
+
+
+def list_event_registrations(event_id: int) -> list[EventRegistration]:
+    """An event's active registrations: the seats, then the waiting list, each in order of arrival.
+
+    Each comes with its account, member record, section and federation (for the organisers'
+    list and its export).
+    """
+    from convention.members.models import Member, Section, User
+
+    rows = db.session.scalars(
+        sa.select(EventRegistration)
+        .where(
+            EventRegistration.event_id == event_id,
+            EventRegistration.status != RegistrationStatus.CANCELLED,
+        )
+        .options(
+            selectinload(EventRegistration.user)
+            .selectinload(User.member)
+            .selectinload(Member.section)
+            .selectinload(Section.federation)
+        )
+        .order_by(EventRegistration.position, EventRegistration.id)
+    ).all()
+    order = {RegistrationStatus.REGISTERED: 0, RegistrationStatus.WAITING: 1}
+    return sorted(rows, key=lambda r: order[r.status])  # stable: arrival order kept in each
+
+
+def count_registrations_by_event(event_ids: Sequence[int]) -> dict[int, dict[RegistrationStatus, int]]:
+    """For each event id, how many registrations of each status it has."""
+    counts = {event_id: {status: 0 for status in RegistrationStatus} for event_id in event_ids}
+    if not event_ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(EventRegistration.event_id, EventRegistration.status, sa.func.count())
+        .where(EventRegistration.event_id.in_(list(event_ids)))
+        .group_by(EventRegistration.event_id, EventRegistration.status)
+    ).all()
+    for event_id, status, n in rows:
+        counts[event_id][status] = n
+    return counts
+
+
+def list_organised_events(
+    convention_id: int, *, group_ids: set[int] | None, federation_ids: set[int]
+) -> Sequence[Event]:
+    """The events someone organises: those of ``group_ids`` (None: every event, for the
+    steering committee) and the federation meetings of ``federation_ids``, in date order."""
+    query = sa.select(Event).where(Event.convention_id == convention_id)
+    if group_ids is not None:
+        conditions = []
+        if group_ids:
+            conditions.append(
+                Event.id.in_(
+                    sa.select(event_working_group.c.event_id).where(
+                        event_working_group.c.working_group_id.in_(sorted(group_ids))
+                    )
+                )
+            )
+        if federation_ids:
+            conditions.append(
+                sa.and_(
+                    Event.kind == EventKind.FEDERATION_MEETING,
+                    Event.federation_id.in_(sorted(federation_ids)),
+                )
+            )
+        if not conditions:
+            return []
+        query = query.where(sa.or_(*conditions))
+    return db.session.scalars(
+        query.options(*_event_options()).order_by(Event.starts_dt, Event.position, Event.id)
+    ).all()

@@ -7,9 +7,20 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -17,6 +28,7 @@ from convention.calendar import operations, queries
 from convention.calendar.forms import (
     ConfirmForm,
     EventForm,
+    MessageForm,
     MinutesForm,
     format_people,
     parse_people,
@@ -24,6 +36,7 @@ from convention.calendar.forms import (
 from convention.calendar.ics import ics_response
 from convention.calendar.models import (
     EVENT_KIND_LABELS,
+    PARIS,
     REGISTRATION_STATUS_LABELS,
     Event,
     EventKind,
@@ -31,12 +44,13 @@ from convention.calendar.models import (
 )
 from convention.conventions.web import query_args, with_convention
 from convention.core.db import utcnow
+from convention.core.exports import csv_bytes
 from convention.core.links import external_url
 from convention.core.markdown import render_markdown
 from convention.core.permissions import require
 from convention.core.routing import int_arg
 from convention.domain.errors import DomainError
-from convention.extensions import db
+from convention.extensions import db, limiter
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendrier")
 
@@ -51,9 +65,7 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return (
-            self.kind is not None or self.group_number is not None or self.federation_id is not None
-        )
+        return self.kind is not None or self.group_number is not None or self.federation_id is not None
 
     def as_args(self) -> dict[str, str]:
         args = {}
@@ -94,6 +106,14 @@ def month_label(day: dt.date) -> str:
     return label[:1].upper() + label[1:]
 
 
+@bp.app_template_global("organises_events")
+def organises_events() -> bool:
+    """Does the signed-in user schedule events (pilot, committee, federation secretary)?"""
+    from convention.core.templating import current_convention
+
+    return operations.can_create_events(current_user, current_convention())
+
+
 @bp.app_template_filter("month_label")
 def month_label_filter(day: dt.date) -> str:
     return month_label(day)
@@ -122,8 +142,7 @@ def index(convention):
         federation_id=filters.federation_id,
     )
     months = [
-        (month, list(month_events))
-        for month, month_events in groupby(events, key=lambda e: e.day.replace(day=1))
+        (month, list(month_events)) for month, month_events in groupby(events, key=lambda e: e.day.replace(day=1))
     ]
     return render_template(
         "calendar/index.html",
@@ -224,14 +243,26 @@ def event(convention, event_id: int):
 def _event_form(convention, event: Event | None) -> EventForm:
     steering = convention.is_steering(current_user)
     allowed = operations.moderated_group_ids(current_user, convention)
-    form = EventForm(require_group=not steering)
+    secretary_of = set() if steering else operations.secretary_federation_ids(current_user)
+    form = EventForm(require_group=not steering, secretary_federation_ids=secretary_of)
     groups = queries.list_groups(convention.id)
     form.working_groups.choices = [
         SelectChoice(g.id, f"{g.number}. {g.title}") for g in groups if steering or g.id in allowed
     ]
+    all_federations = queries.list_all_federations()
     form.federation.choices = [SelectChoice(0, _("Aucune"))] + [
-        SelectChoice(fid, title) for fid, title in queries.list_all_federations()
+        SelectChoice(fid, title) for fid, title in all_federations
     ]
+    if not steering and not allowed and secretary_of:
+        # A federation's first secretary who animates no group: federation meetings of theirs.
+        form.restrict_to_federation_meetings([(fid, title) for fid, title in all_federations if fid in secretary_of])
+    if event is None and request.method == "GET":
+        # Preselect what the organiser can only mean: their one group, their one federation.
+        if not steering and len(form.working_groups.choices) == 1:
+            form.working_groups.data = [form.working_groups.choices[0].value]
+        if not steering and not allowed and len(secretary_of) == 1:
+            form.kind.data = EventKind.FEDERATION_MEETING.value
+            form.federation.data = next(iter(secretary_of))
     if event is not None and request.method == "GET":
         local_start = event.local_start
         form.kind.data = event.kind.value
@@ -247,9 +278,7 @@ def _event_form(convention, event: Event | None) -> EventForm:
         form.online_url.data = event.online_url
         form.capacity.data = event.capacity
         form.federation.data = event.federation_id or 0
-        form.working_groups.data = [
-            g.id for g in event.working_groups if g.id in allowed or steering
-        ]
+        form.working_groups.data = [g.id for g in event.working_groups if g.id in allowed or steering]
         form.hosts.data = format_people(event.hosts, with_details=False)
         form.experts.data = format_people(event.experts, with_details=True)
     return form
@@ -273,9 +302,7 @@ def _event_data(form: EventForm, event: Event | None, convention) -> operations.
         online_url=form.online_url.data or "",
         capacity=form.capacity.data,
         federation_id=form.federation.data or None,
-        federation_name=event.federation_name
-        if event is not None and not form.federation.data
-        else "",
+        federation_name=event.federation_name if event is not None and not form.federation.data else "",
         working_group_ids=group_ids,
         hosts=parse_people(form.hosts.data, with_details=False),
         experts=parse_people(form.experts.data, with_details=True),
@@ -290,9 +317,7 @@ def create(convention):
     form = _event_form(convention, None)
     if form.validate_on_submit():
         try:
-            created = operations.create_event(
-                current_user, convention, _event_data(form, None, convention)
-            )
+            created = operations.create_event(current_user, convention, _event_data(form, None, convention))
         except DomainError as error:
             db.session.rollback()
             form.title.errors.append(str(error))
@@ -401,6 +426,200 @@ def unregister(convention, event_id: int):
         db.session.commit()
         flash(_("Votre inscription est annulée."), "success")
     return redirect(url_for(".event", event_id=found.id))
+
+
+# --- the organisers' tools -------------------------------------------------------------------
+
+
+@bp.get("/organisation")
+@login_required
+@with_convention
+def organised(convention):
+    """« Mes rendez-vous à organiser »: the events the user organises, with their registrations."""
+    require(operations.can_create_events(current_user, convention))
+    steering = convention.is_steering(current_user)
+    events = queries.list_organised_events(
+        convention.id,
+        group_ids=None if steering else operations.moderated_group_ids(current_user, convention),
+        federation_ids=operations.secretary_federation_ids(current_user),
+    )
+    counts = queries.count_registrations_by_event([e.id for e in events])
+    now = utcnow()
+    return render_template(
+        "calendar/organised.html",
+        upcoming=[e for e in events if not e.has_started(now)],
+        past=[e for e in events if e.has_started(now)][::-1],
+        counts=counts,
+        steering=steering,
+    )
+
+
+def _load_managed_event(convention, event_id: int) -> Event:
+    found = _load_event(convention, event_id)
+    require(found.can_manage_registrations(current_user))
+    return found
+
+
+def _registrant_row(registration, rank: int | None) -> dict:
+    user = registration.user
+    member = user.member
+    section = member.section if member is not None else None
+    return {
+        "registration": registration,
+        "name": user.display_name,
+        "last_name": member.last_name if member is not None else user.display_name,
+        "first_name": member.first_name if member is not None else "",
+        "section": section.name if section is not None else "",
+        "federation": section.federation.title if section is not None else "",
+        "rank": rank,
+        "registered_dt": registration.created_dt,
+    }
+
+
+def _registrant_rows(event: Event) -> list[dict]:
+    rows = []
+    rank = 0
+    for registration in queries.list_event_registrations(event.id):
+        waiting = registration.status == RegistrationStatus.WAITING
+        rank = rank + 1 if waiting else rank
+        rows.append(_registrant_row(registration, rank if waiting else None))
+    return rows
+
+
+@bp.get("/<int:event_id>/inscrits")
+@login_required
+@with_convention
+def registrations(convention, event_id: int):
+    """Who registered for an event (seats, then the waiting list), for its organisers."""
+    found = _load_managed_event(convention, event_id)
+    rows = _registrant_rows(found)
+    registered = [r for r in rows if r["rank"] is None]
+    return render_template(
+        "calendar/registrations.html",
+        event=found,
+        registered=registered,
+        waiting=[r for r in rows if r["rank"] is not None],
+        seats_left=None if found.capacity is None else max(0, found.capacity - len(registered)),
+        is_past=found.has_started(utcnow()),
+    )
+
+
+CSV_HEADER = (
+    _l("Statut"),
+    _l("Rang sur la liste d'attente"),
+    _l("Nom"),
+    _l("Prénom"),
+    _l("Section"),
+    _l("Fédération"),
+    _l("Inscription le"),
+)
+
+
+@bp.get("/<int:event_id>/inscrits.csv")
+@login_required
+@with_convention
+def registrations_csv(convention, event_id: int):
+    """The list of registrants as a CSV for French Excel (formula-safe cells); the download is logged."""
+    found = _load_managed_event(convention, event_id)
+    rows = _registrant_rows(found)
+    data = csv_bytes(
+        [str(label) for label in CSV_HEADER],
+        (
+            (
+                _(row["registration"].status_label),
+                row["rank"] or "",
+                row["last_name"],
+                row["first_name"],
+                row["section"],
+                row["federation"],
+                row["registered_dt"].astimezone(PARIS).strftime("%d/%m/%Y %H:%M"),
+            )
+            for row in rows
+        ),
+    )
+    operations.record_registrations_export(current_user, found, len(rows))
+    db.session.commit()
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="inscrits-rendez-vous-{found.id}.csv"'},
+    )
+
+
+def _message_context(found: Event, form: MessageForm) -> dict:
+    value = form.audience.data
+    if value not in operations.MessageAudience._value2member_map_:
+        value = operations.MessageAudience.ALL.value
+    audience = operations.MessageAudience(value)
+    labels = {choice.value: choice.label for choice in form.audience.choices}
+    return {
+        "event": found,
+        "form": form,
+        "audience_label": labels[audience.value],
+        "recipient_count": len(operations.message_recipient_ids(found, audience)),
+        "counts": queries.count_registrations(found.id),
+        "sent_recently": operations.messages_sent_recently(found, utcnow()),
+        "limit": operations.MESSAGES_PER_EVENT_PER_DAY,
+        "preview_subject": operations.message_subject(found, form.subject.data or ""),
+        "preview_body": operations.message_body(current_user, form.body.data or ""),
+    }
+
+
+@bp.route("/<int:event_id>/inscrits/message", methods=["GET", "POST"])
+@login_required
+@with_convention
+def message(convention, event_id: int):
+    """Write to the registrants: the form, then (on submit) the message shown for confirmation."""
+    found = _load_managed_event(convention, event_id)
+    form = MessageForm()
+    if form.validate_on_submit() and "modifier" not in request.form:
+        context = _message_context(found, form)
+        if context["recipient_count"] == 0:
+            form.audience.errors.append(_("Personne n'est concerné·e : choisissez d'autres destinataires."))
+        else:
+            return render_template("calendar/message_confirm.html", **context)
+    return render_template("calendar/message.html", **_message_context(found, form))
+
+
+def _sender_key() -> str:
+    """Messages are limited per account (and per address before logging in)."""
+    if current_user.is_authenticated:
+        return f"message-inscrits:{current_user.id}"
+    return request.remote_addr or ""
+
+
+@bp.post("/<int:event_id>/inscrits/message/envoi")
+@limiter.limit("10 per hour", key_func=_sender_key, methods=["POST"])
+@login_required
+@with_convention
+def send_message(convention, event_id: int):
+    """Send the confirmed message: one notification per registrant, e-mailed after the commit."""
+    found = _load_managed_event(convention, event_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return render_template("calendar/message.html", **_message_context(found, form)), 422
+    try:
+        sent = operations.message_registrants(
+            current_user,
+            found,
+            operations.MessageAudience(form.audience.data),
+            form.subject.data or "",
+            form.body.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        form.body.errors.append(str(error))
+        return render_template("calendar/message.html", **_message_context(found, form)), 409
+    db.session.commit()
+    flash(
+        ngettext(
+            "Le message est envoyé à %(num)d personne.",
+            "Le message est envoyé à %(num)d personnes.",
+            sent,
+        ),
+        "success",
+    )
+    return redirect(url_for(".registrations", event_id=found.id))
 
 
 FEED_SECRET_KEY = "calendar_feed_secret"

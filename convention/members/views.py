@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from convention.core.pagination import page_arg
@@ -14,6 +14,21 @@ from convention.members import queries
 bp = Blueprint("members", __name__, url_prefix="/adherents")
 
 PER_PAGE = 100
+
+
+@bp.app_template_global("secretary_units")
+def secretary_units() -> tuple[list, list]:
+    """The federations and sections whose member lists the signed-in secretary keeps.
+
+    Empty for everyone else (the Bureau national reaches every list from « Administration »):
+    the navigation shows « Adhérent·es » and the account page the secretary's tools only when
+    there is something in them.
+    """
+    if not current_user.is_authenticated:
+        return [], []
+    if "secretary_units" not in g:
+        g.secretary_units = queries.list_visible_units(current_user)
+    return g.secretary_units
 
 
 @bp.route("/")

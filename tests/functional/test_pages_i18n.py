@@ -18,7 +18,15 @@ from convention.core.errors import MESSAGES
 from convention.domain.amendments import KIND_LABELS as AMENDMENT_KIND_LABELS
 from convention.domain.amendments import OPINION_LABELS, RELATION_LABELS
 from convention.domain.amendments import STATUS_LABELS as AMENDMENT_STATUS_LABELS
-from convention.domain.polls import POLL_STATE_LABELS
+from convention.domain.ballots import GRADES
+from convention.domain.polls import (
+    MAJORITY_BASE_LABELS,
+    POLL_STATE_LABELS,
+    QUESTION_METHOD_LABELS,
+    REPORT_STATE_LABELS,
+    VOTE_CHANNEL_LABELS,
+)
+from convention.votes.operations import YES_NO_OPTIONS
 from convention.groups.views import STEERING_LABELS
 from convention.jobs.models import JOB_KIND_LABELS, JOB_STATE_LABELS
 from convention.notifications.models import NOTIFICATION_KIND_LABELS
@@ -60,7 +68,9 @@ def test_error_messages_are_marked_for_extraction():
     [PHASE_LABELS, EVENT_KIND_LABELS, CHANNEL_LABELS, STATUS_LABELS, VERSION_STATUS_LABELS,
      BLOCK_KIND_LABELS, STEERING_LABELS, REGISTRATION_STATUS_LABELS, POLL_STATE_LABELS, JOB_KIND_LABELS,
      JOB_STATE_LABELS, NOTIFICATION_KIND_LABELS, SEARCH_KIND_LABELS, AMENDMENT_STATUS_LABELS, OPINION_LABELS,
-     AMENDMENT_KIND_LABELS, RELATION_LABELS, STEP_LABELS, RECTIFICATION_LABELS, BULK_LABELS],
+     AMENDMENT_KIND_LABELS, RELATION_LABELS, STEP_LABELS, RECTIFICATION_LABELS, BULK_LABELS,
+     QUESTION_METHOD_LABELS, MAJORITY_BASE_LABELS, REPORT_STATE_LABELS, VOTE_CHANNEL_LABELS,
+     dict(YES_NO_OPTIONS), dict(enumerate(GRADES))],
 )  # fmt: skip
 def test_model_labels_are_marked_for_extraction(labels):
     assert set(labels.values()) <= set(i18n.LABEL_STRINGS)
