@@ -9,6 +9,7 @@ def register_cli(app: Flask) -> None:
     from convention.amendments.cli import amendments_cli
     from convention.members.cli import members_cli
     from convention.texts.cli import texts_cli
+    from convention.votes.cli import polls_cli
     from seed.cli import demo_accounts_command, seed_command
 
     app.cli.add_command(seed_command)
@@ -16,3 +17,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(texts_cli)
     app.cli.add_command(members_cli)
     app.cli.add_command(amendments_cli)
+    app.cli.add_command(polls_cli)
