@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from convention.domain.counting import DEFAULT_GRADES as GRADES
 from convention.domain.polls import QuestionMethod
 
 BLANK = "blank"
 YES_NO_CHOICES = ("yes", "no", "abstain")
-GRADES = ("Très bien", "Bien", "Assez bien", "Passable", "Insuffisant", "À rejeter")
 
 
 class ChoiceError(ValueError):
