@@ -33,6 +33,10 @@ def seed_command(demo: bool, members: int) -> None:
 
         for line in seed_demo_vote(report.convention).lines():
             click.echo(line)
+        from seed.demo_events import seed_demo_event
+
+        for line in seed_demo_event(report.convention):
+            click.echo(line)
         from seed.demo_amendments import seed_demo_amendments
 
         for line in seed_demo_amendments(report.convention).lines():
