@@ -1,6 +1,7 @@
 """Parse the convention's raw PDF extraction into a :class:`SeedDocument`.
 
-Pure Python (stdlib only). The raw document (``seed/data/document.txt``) is a
+Pure Python (stdlib, and the text repairs it shares with the general importer:
+:mod:`convention.domain.documents.repairs`). The raw document (``seed/data/document.txt``) is a
 messy PDF extraction: chapter headings printed after their text or lost,
 running footers, page numbers, line-end hyphenation, stray spaces before
 punctuation. What no parser can guess lives in the curated outline
@@ -22,10 +23,20 @@ import datetime as dt
 import logging
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from convention.domain.documents.repairs import (  # noqa: F401  (re-exported: the seed's own API)
+    KEEP_HYPHEN_PREFIXES,
+    KEEP_HYPHEN_WORDS,
+    clean_text,
+    ends_with_hyphenation,
+    join_hyphenated,
+    join_lines,
+    normalize_spaces,
+    repair_punctuation,
+)
 from seed.records import (
     AcronymRecord,
     BlockRecord,
@@ -49,127 +60,8 @@ OUTLINE_PATH = DATA_DIR / "outline.toml"
 FOOTER = "Sécurité et prévention de la délinquance"
 
 # --------------------------------------------------------------------------
-# Text repair
+# Text repair (hyphenation, punctuation, spaces: convention.domain.documents.repairs)
 # --------------------------------------------------------------------------
-
-#: A word split at a line end keeps its hyphen when the fragment before the
-#: hyphen is one of these (lower-cased, after any elision such as « l' »).
-KEEP_HYPHEN_PREFIXES = frozenset(
-    {
-        "bien",  # bien-être, bien-fondé
-        "c'est",  # c'est-à-dire
-        "c’est",
-        "vice",  # vice-président
-        "garde",  # garde-champêtre
-        "gardes",
-        "île",  # Île-de-France
-        "saint",
-        "sainte",
-        "grand",  # grand-mère, grands-messes
-        "grands",
-        "arrière",
-        "demi",
-        "semi",
-        "quasi",
-        "mini",
-        "super",
-        "lui",  # lui-même
-        "elle",
-        "elles",
-        "eux",
-        "soi",
-        "celles",
-        "ceux",
-        "peut",  # peut-être
-        "après",  # après-midi
-        "avant",  # avant-garde
-        "au",  # au-delà
-        "là",  # là-bas
-        "vis",  # vis-à-vis
-    }
-)
-
-#: Whole words (lower-cased) whose hyphen is real even though their prefix is
-#: ambiguous (« l'ex-\npression » must be joined, « l'ex-\nconjoint » must not).
-KEEP_HYPHEN_WORDS = frozenset(
-    {
-        "ex-conjoint",
-        "ex-conjointe",
-        "ex-partenaire",
-        "ex-délinquants",
-        "non-policiers",
-        "sous-main",
-        "co-production",
-        "co-porté",
-    }
-)
-
-_HYPHEN_END = re.compile(r"([\w'’]*[^\W\d_])-$")
-_FIRST_WORD = re.compile(r"^[\w'’-]+")
-
-
-def join_hyphenated(left: str, right: str) -> str:
-    """Join ``left`` (ending with a line-end hyphen) and ``right``; keep real compounds."""
-    match = _HYPHEN_END.search(left)
-    if match is None:
-        raise ValueError(f"not a hyphenated line end: {left!r}")
-    token = match.group(1)
-    core = re.split(r"['’]", token)[-1] if token.lower() not in KEEP_HYPHEN_PREFIXES else token
-    word = _FIRST_WORD.match(right)
-    fragment = word.group(0) if word else ""
-    keep = (
-        (right[:1].isupper())
-        or token.lower() in KEEP_HYPHEN_PREFIXES
-        or core.lower() in KEEP_HYPHEN_PREFIXES
-        or f"{core}-{fragment}".lower() in KEEP_HYPHEN_WORDS
-    )
-    return (left if keep else left[:-1]) + right
-
-
-def ends_with_hyphenation(text: str) -> bool:
-    """True when ``text`` ends with a word cut by a line-end hyphen."""
-    return _HYPHEN_END.search(text) is not None
-
-
-def repair_punctuation(text: str) -> str:
-    """Remove the extraction's stray spaces before « . » and « , » (French « ; : ! ? » kept)."""
-    text = re.sub(r"(?<=\S)[ \u00a0]+(?=[.,](?!\d))", "", text)
-    # « M . Balladur », « 1997 .14 » style leftovers at the very start are not expected.
-    return text
-
-
-def normalize_spaces(text: str) -> str:
-    """Collapse runs of spaces and trim."""
-    text = text.replace("\u00a0", " ").replace("\t", " ")
-    return re.sub(r" {2,}", " ", text).strip()
-
-
-def clean_text(text: str) -> str:
-    """Apply the punctuation and spacing repairs to already joined text."""
-    text = normalize_spaces(text)
-    text = repair_punctuation(text)
-    # « ( texte » / « texte ) » artefacts
-    text = re.sub(r"\(\s+", "(", text)
-    text = re.sub(r"\s+\)", ")", text)
-    return normalize_spaces(text)
-
-
-def join_lines(lines: Iterable[str]) -> str:
-    """Join wrapped lines into one paragraph, repairing hyphenation, punctuation and spaces."""
-    pieces: list[str] = []
-    for line in lines:
-        part = normalize_spaces(line)
-        if not part:
-            continue
-        if not pieces:
-            pieces.append(part)
-        elif ends_with_hyphenation(pieces[-1]) and part[:1].isalpha():
-            pieces[-1] = join_hyphenated(pieces[-1], part)
-        elif re.search(r"\d-$", pieces[-1]) and part[:1].isdigit():
-            pieces[-1] = pieces[-1] + part  # « (2012-\n2017) »
-        else:
-            pieces.append(part)
-    return clean_text(" ".join(pieces))
 
 
 def is_noise(line: str) -> bool:

@@ -2,7 +2,9 @@
 
 Pure Python. The parser never raises on bad input: it returns what it could read
 and a list of :class:`TextIssue` ``(line, message)`` in French; the caller writes
-nothing unless that list is empty.
+nothing unless that list is empty. Word-processor documents (DOCX, ODT) and PDF are
+read by :mod:`convention.domain.documents` into :class:`Element` s, which
+:func:`parse_elements` turns into the same :class:`ParsedText`.
 
 Markdown
     ``#`` part, ``##`` chapter, ``###`` and deeper: subheading block; paragraphs
@@ -13,7 +15,12 @@ Markdown
 Plain text
     « PARTIE I … » or « I – Titre » at the start of a paragraph: part; a line in
     capitals or a numbered « 1 _ TITRE » / « 1. Titre » at the start of a
-    paragraph: chapter; blank lines separate paragraphs; ``-``, ``•``, ``*`` bullets.
+    paragraph: chapter; blank lines separate paragraphs; ``-``, ``•``, ``*`` bullets;
+    a word cut by a line-end hyphen is joined again (real compounds keep theirs).
+    A text saved the way word processors do it, one paragraph per line with no blank
+    line and no wrapped line (:func:`one_paragraph_per_line`), is read line by line: a
+    short line without final punctuation is a heading (the first one, when others
+    follow, is the document's title), « - », « • » or « 1. » lines are list items.
 
 When no heading of a level gives its number, the headings are numbered in order
 (parts I, II…; chapters 1, 2… within their part); otherwise the unnumbered ones
@@ -24,9 +31,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from convention.domain.documents.repairs import ends_with_hyphenation, join_hyphenated
 from convention.domain.textstructure import BlockKind, roman
 
 MAX_TITLE_LENGTH = 400
@@ -34,14 +42,21 @@ MAX_NUMBER_LENGTH = 10
 
 
 class TextIssue(NamedTuple):
-    """A problem found in a document; ``line`` is 1-based, 0 for the whole file."""
+    """A problem found in a document; ``line`` is 1-based, 0 for the whole file.
+
+    ``where`` says where it is when a line number means nothing to the reader
+    (« page 3 », « paragraphe 12 » of a DOCX); it is shown instead of the line.
+    """
 
     line: int
     message: str
+    where: str = ""
 
 
 def format_issue(issue: TextIssue) -> str:
-    """« ligne 12 : … », or the bare message for a file-level problem."""
+    """« ligne 12 : … » (or « page 3 : … »), or the bare message for a file-level problem."""
+    if issue.where:
+        return f"{issue.where} : {issue.message}"
     return f"ligne {issue.line} : {issue.message}" if issue.line else issue.message
 
 
@@ -51,6 +66,8 @@ class ParsedBlock:
     text: str
     number: str = ""
     line: int = 0  # first source line
+    # The block as Markdown when the source had more than words (emphasis, note calls); else "".
+    markdown: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,11 +86,49 @@ class ParsedPart:
     line: int = 0
 
 
+FORMAT_LABELS = {
+    "markdown": "Markdown",
+    "plain": "texte brut",
+    "docx": "Word (DOCX)",
+    "odt": "LibreOffice (ODT)",
+    "pdf": "PDF",
+}
+
+# What the importer repaired or left out, as the report names it.
+REPAIR_LABELS = {
+    "footers": "pied ou en-tête de page répété retiré",
+    "page_numbers": "numéro de page retiré",
+    "hyphenations": "mot coupé en fin de ligne recollé",
+    "punctuation": "espace avant un point ou une virgule retirée",
+    "notes": "note de bas de page gardée",
+}
+
+BLOCK_LABELS = (
+    ("paragraph", "paragraphe", "paragraphes"),
+    ("subheading", "intertitre", "intertitres"),
+    ("list_item", "élément de liste", "éléments de liste"),
+    ("proposal", "proposition", "propositions"),
+    ("recommendation", "recommandation", "recommandations"),
+    ("quote", "citation", "citations"),
+)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count < 2 else many}"
+
+
 @dataclass(frozen=True)
 class ParsedText:
     parts: tuple[ParsedPart, ...]
     errors: tuple[TextIssue, ...]
-    format: str  # "markdown" | "plain"
+    format: str  # "markdown" | "plain" | "docx" | "odt" | "pdf"
+    title: str = ""  # the document's own title (a DOCX « Titre », the first line of an article…)
+    # What could not be read as it is (an image dropped, a table read as paragraphs), with its place.
+    warnings: tuple[TextIssue, ...] = ()
+    # Where each source unit is, for formats without lines: ``places[line - 1]`` = « page 3 ».
+    places: tuple[str, ...] = ()
+    # How many of each repair were made: (key of REPAIR_LABELS, count).
+    repairs: tuple[tuple[str, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -85,6 +140,45 @@ class ParsedText:
 
     def count(self, kind: str) -> int:
         return sum(1 for b in self.blocks if b.kind == kind)
+
+    @property
+    def format_label(self) -> str:
+        return FORMAT_LABELS.get(self.format, self.format)
+
+    def where(self, line: int) -> str:
+        """« ligne 12 », or the place of that unit in a document without lines (« page 3 »)."""
+        if self.places and 0 < line <= len(self.places):
+            return self.places[line - 1]
+        return f"ligne {line}" if line else ""
+
+    def counts(self) -> dict[str, int]:
+        """What the importer recognised: parts, chapters, then blocks per kind, then notes."""
+        counts = {
+            "parts": sum(1 for p in self.parts if p.title or p.number),
+            "chapters": sum(1 for p in self.parts for c in p.chapters if c.title or c.number),
+        }
+        for kind, _one, _many in BLOCK_LABELS:
+            counts[kind] = self.count(kind)
+        counts["notes"] = dict(self.repairs).get("notes", 0)
+        return counts
+
+    def report_lines(self) -> list[str]:
+        """The importer's report in French: what it recognised, what it repaired, what it left out."""
+        counts = self.counts()
+        found = [_plural(counts["parts"], "partie", "parties"), _plural(counts["chapters"], "chapitre", "chapitres")]
+        found += [_plural(counts[kind], one, many) for kind, one, many in BLOCK_LABELS if counts[kind]]
+        if counts["notes"]:
+            found.append(_plural(counts["notes"], "note", "notes"))
+        lines = [f"Lu comme {self.format_label} : " + ", ".join(found) + "."]
+        if self.title:
+            lines.append(f"Titre du document : « {self.title} ».")
+        repaired = [
+            f"{count} × {REPAIR_LABELS.get(key, key)}" for key, count in self.repairs if count and key != "notes"
+        ]
+        if repaired:
+            lines.append("Réparé ou écarté : " + " ; ".join(repaired) + ".")
+        lines.extend(f"Avertissement — {format_issue(w)}" for w in self.warnings)
+        return lines
 
 
 def chapter_anchor(
@@ -233,12 +327,13 @@ class _Pending:
     lines: list[str] = field(default_factory=list)
     indent: int = 0
     number: str = ""
+    markdown: str = ""  # a document element's Markdown (emphasis, note calls)
 
 
 class _Builder:
     """Collects parts, chapters and blocks, and the problems met on the way."""
 
-    def __init__(self, source: list[str]) -> None:
+    def __init__(self, source: list[str], *, markdown_inline: bool = True, join_hyphens: bool = False) -> None:
         self.source = source
         self.parts: list[_Part] = []
         self.errors: list[TextIssue] = []
@@ -246,16 +341,41 @@ class _Builder:
         self.proposal_intro: int | None = None  # line of the « proposent : » paragraph
         self.proposal_items = 0
         self.recommendations: dict[str, int] = {}
+        # Markdown sources lose their inline markers; document sources keep their words as they are.
+        self.markdown_inline = markdown_inline
+        self.join_hyphens = join_hyphens  # plain text: « préven-\ntion » is one word again
+        self.hyphenations = 0
+        self.notes: list[tuple[str, int]] = []  # (« [1] text », line): written at the end of the chapter
+
+    def clean(self, text: str) -> str:
+        return clean_inline(text) if self.markdown_inline else " ".join(text.split())
+
+    def join(self, lines: list[str]) -> str:
+        if not self.join_hyphens:
+            return " ".join(lines)
+        pieces: list[str] = []
+        for line in lines:
+            line = line.strip()
+            if pieces and ends_with_hyphenation(pieces[-1]) and line[:1].isalpha():
+                joined = join_hyphenated(pieces[-1], line)
+                self.hyphenations += joined != pieces[-1] + line
+                pieces[-1] = joined
+            elif line:
+                pieces.append(line)
+        return " ".join(pieces)
 
     # structure
 
     def error(self, line: int, message: str) -> None:
         self.errors.append(TextIssue(line, message))
 
-    def start_part(self, line: int, raw_title: str) -> None:
+    def start_part(self, line: int, raw_title: str, number_given: str = "") -> None:
         self.flush()
         self.end_proposals()
+        self.write_notes()
         number, title = self._split_number(raw_title, part=True)
+        if number_given:
+            number, title = number_given.upper(), self.clean(raw_title)
         if not title:
             self.error(line, "titre de partie vide.")
         if number is not None and any(p.number == number for p in self.parts):
@@ -264,10 +384,13 @@ class _Builder:
             _Part(number=number or "", title=title, line=line, numbered=number is not None)
         )
 
-    def start_chapter(self, line: int, raw_title: str) -> None:
+    def start_chapter(self, line: int, raw_title: str, number_given: str = "") -> None:
         self.flush()
         self.end_proposals()
+        self.write_notes()
         number, title = self._split_number(raw_title, part=False)
+        if number_given:
+            number, title = number_given, self.clean(raw_title)
         if not title:
             self.error(line, "titre de chapitre vide.")
         part = self._part(line)
@@ -300,12 +423,12 @@ class _Builder:
         return self.source[line - 1]
 
     def _split_number(self, raw: str, *, part: bool) -> tuple[str | None, str]:
-        title = clean_inline(raw)
+        title = self.clean(raw)
         pattern = PART_NUMBERED if part else CHAPTER_NUMBERED
         match = pattern.match(title)
         if match:
             number = (match.group(1) or match.group(2)).upper()
-            rest = clean_inline(match.group(3))
+            rest = self.clean(match.group(3))
             return number, rest
         # Never cut here: ``result`` reports a title over MAX_TITLE_LENGTH with its line.
         return None, title
@@ -321,17 +444,27 @@ class _Builder:
             part.chapters.append(_Chapter(number="", title="", line=line, explicit=False))
         return part.chapters[-1]
 
-    def add_block(self, kind: BlockKind, text: str, line: int, number: str = "") -> None:
+    def add_block(self, kind: BlockKind, text: str, line: int, number: str = "", markdown: str = "") -> None:
         chapter = self._chapter(line)
-        chapter.blocks.append(ParsedBlock(kind=kind.value, text=text, number=number, line=line))
+        markdown = markdown if markdown and markdown != text else ""
+        chapter.blocks.append(ParsedBlock(kind=kind.value, text=text, number=number, line=line, markdown=markdown))
+
+    def add_note(self, text: str, line: int) -> None:
+        """A footnote: kept, as a paragraph « [n] … » at the end of its chapter."""
+        self.notes.append((text, line))
+
+    def write_notes(self) -> None:
+        notes, self.notes = self.notes, []
+        for text, line in notes:
+            self.add_block(BlockKind.PARAGRAPH, text, line)
 
     # pending paragraph, item, quote or recommendation
 
     def begin(
-        self, kind: str, line: int, first: str = "", *, indent: int = 0, number: str = ""
+        self, kind: str, line: int, first: str = "", *, indent: int = 0, number: str = "", markdown: str = ""
     ) -> None:
         self.flush()
-        self.pending = _Pending(kind=kind, line=line, indent=indent, number=number)
+        self.pending = _Pending(kind=kind, line=line, indent=indent, number=number, markdown=markdown)
         if first.strip():
             self.pending.lines.append(first)
 
@@ -343,12 +476,13 @@ class _Builder:
         pending, self.pending = self.pending, None
         if pending is None:
             return
-        text = clean_inline(" ".join(pending.lines))
+        text = self.clean(self.join(pending.lines))
+        markdown = " ".join(pending.markdown.split())
         if pending.kind == "paragraph":
             if not text:
                 return
             self.end_proposals()
-            self.add_block(BlockKind.PARAGRAPH, text, pending.line)
+            self.add_block(BlockKind.PARAGRAPH, text, pending.line, markdown=markdown)
             if PROPOSAL_INTRO.search(text):
                 self.proposal_intro = pending.line
                 self.proposal_items = 0
@@ -360,9 +494,9 @@ class _Builder:
                 chapter = self._chapter(pending.line)
                 chapter.proposals += 1
                 self.proposal_items += 1
-                self.add_block(BlockKind.PROPOSAL, text, pending.line, str(chapter.proposals))
+                self.add_block(BlockKind.PROPOSAL, text, pending.line, str(chapter.proposals), markdown)
             else:
-                self.add_block(BlockKind.LIST_ITEM, text, pending.line)
+                self.add_block(BlockKind.LIST_ITEM, text, pending.line, markdown=markdown)
         elif pending.kind == "quote":
             self.end_proposals()
             if text:
@@ -380,7 +514,7 @@ class _Builder:
                     f"(déjà ligne {first}).",
                 )
             self.recommendations.setdefault(pending.number, pending.line)
-            self.add_block(BlockKind.RECOMMENDATION, text, pending.line, pending.number)
+            self.add_block(BlockKind.RECOMMENDATION, text, pending.line, pending.number, markdown)
 
     def end_proposals(self) -> None:
         if self.proposal_intro is not None and self.proposal_items == 0:
@@ -394,7 +528,7 @@ class _Builder:
     def subheading(self, line: int, title: str) -> None:
         self.flush()
         self.end_proposals()
-        text = clean_inline(title)
+        text = self.clean(title)
         if not text:
             self.error(line, "intertitre vide.")
             return
@@ -415,9 +549,19 @@ class _Builder:
                 for index, chapter in enumerate((c for c in part.chapters if c.explicit), start=1):
                     chapter.number = str(index)
 
-    def result(self, fmt: str, text_lines: list[str]) -> ParsedText:
+    def result(
+        self,
+        fmt: str,
+        text_lines: list[str],
+        *,
+        title: str = "",
+        warnings: tuple[TextIssue, ...] = (),
+        places: tuple[str, ...] = (),
+        repairs: dict[str, int] | None = None,
+    ) -> ParsedText:
         self.flush()
         self.end_proposals()
+        self.write_notes()
         self.number_headings()
         for number, line in enumerate(text_lines, start=1):
             bad = _control_characters(line)
@@ -457,7 +601,26 @@ class _Builder:
         if not any(c.blocks for p in parts for c in p.chapters) and not self.errors:
             self.error(0, "le document ne contient aucun texte.")
         errors = sorted(set(self.errors), key=lambda issue: (issue.line, issue.message))
-        return ParsedText(parts=tuple(parts), errors=tuple(errors), format=fmt)
+        if places:
+            errors = [_placed(issue, places) for issue in errors]
+        counted = dict(repairs or {})
+        if self.hyphenations:
+            counted["hyphenations"] = counted.get("hyphenations", 0) + self.hyphenations
+        return ParsedText(
+            parts=tuple(parts),
+            errors=tuple(errors),
+            format=fmt,
+            title=title,
+            warnings=tuple(warnings),
+            places=tuple(places),
+            repairs=tuple((key, count) for key, count in counted.items() if count),
+        )
+
+
+def _placed(issue: TextIssue, places: tuple[str, ...]) -> TextIssue:
+    if issue.where or not 0 < issue.line <= len(places):
+        return issue
+    return issue._replace(where=places[issue.line - 1])
 
 
 # --- the two syntaxes -----------------------------------------------------------------
@@ -535,8 +698,10 @@ def parse_markdown(text: str) -> ParsedText:
 
 def parse_plain(text: str) -> ParsedText:
     """Parse a plain-text document (see the module docstring for the rules)."""
-    lines = text.split("\n")
-    b = _Builder(lines)
+    lines, repairs = _without_page_furniture(text.split("\n"))
+    if one_paragraph_per_line(lines):
+        return _parse_lines(lines, repairs)
+    b = _Builder(lines, join_hyphens=True)
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip()
         stripped = line.strip()
@@ -566,7 +731,234 @@ def parse_plain(text: str) -> ParsedText:
         if b.pending is None:
             b.begin("paragraph", number)
         b.append(stripped)
-    return b.result("plain", lines)
+    return b.result("plain", lines, repairs=repairs)
+
+
+def _without_page_furniture(lines: list[str]) -> tuple[list[str], dict[str, int]]:
+    """Blank out the page numbers and running footers of a text extracted from a PDF.
+
+    Pages split by form feeds (``pdftotext``) have their edges compared; a text without them
+    is read the way the seed's document is (:func:`noise_near_page_numbers`). Lines are blanked,
+    never removed, so that every reported line number stays the file's.
+    """
+    from convention.domain.documents.repairs import (
+        is_page_number,
+        noise_near_page_numbers,
+        running_key,
+        running_lines,
+    )
+
+    if any("\f" in line for line in lines):
+        pages: list[list[int]] = [[]]
+        for index, line in enumerate(lines):
+            for piece_number, _piece in enumerate(line.split("\f")):
+                if piece_number:
+                    pages.append([])
+            pages[-1].append(index)
+        page_numbers: set[int] = set()
+        footers: set[int] = set()
+        keys = running_lines([[lines[i].replace("\f", "") for i in page] for page in pages])
+        for page in pages:
+            filled = [i for i in page if lines[i].replace("\f", "").strip()]
+            for i in filled[:2] + filled[-2:]:
+                if is_page_number(lines[i].replace("\f", "")):
+                    page_numbers.add(i)
+                elif running_key(lines[i].replace("\f", "")) in keys:
+                    footers.add(i)
+    else:
+        page_numbers, footers = noise_near_page_numbers(lines)
+    cleaned = ["" if i in page_numbers or i in footers else line.replace("\f", "") for i, line in enumerate(lines)]
+    return cleaned, {"page_numbers": len(page_numbers), "footers": len(footers)}
+
+
+# --- one paragraph per line (a word processor's « texte brut ») ----------------------------------
+
+_TERMINAL = (".", ",", ";", ":", "!", "?", "…", "»", ")", "\"", "”")
+ORDERED_ITEM = re.compile(r"^(\s*)\d{1,3}[.)]\s+(.*)$")
+
+
+def one_paragraph_per_line(lines: list[str]) -> bool:
+    """Is the text written one paragraph per line (no blank line between them, no wrapped line)?
+
+    Word processors save « texte brut » that way. A wrapped text has lines that go on in the
+    next one (starting in lower case, or cut by a hyphen); a text with blank lines between its
+    paragraphs is read the usual way.
+    """
+    filled = [line.strip() for line in lines]
+    pairs = [(a, b) for a, b in zip(filled, filled[1:], strict=False) if a and b]
+    if len(pairs) < 3:
+        return False
+    blank_between = sum(
+        1 for index in range(1, len(filled) - 1) if not filled[index] and any(filled[:index]) and any(filled[index:])
+    )
+    if blank_between > len(pairs) / 4:
+        return False
+    goes_on = sum(
+        1 for a, b in pairs if b[:1].islower() or ends_with_hyphenation(a) or a.endswith(",")
+    )
+    return goes_on <= len(pairs) / 10
+
+
+def _is_short_heading(line: str) -> bool:
+    """A short line without final punctuation, starting with a capital or a number."""
+    stripped = line.strip()
+    return (
+        0 < len(stripped) <= 120
+        and not stripped.endswith(_TERMINAL)
+        and (stripped[:1].isupper() or stripped[:1].isdigit())
+        and PLAIN_BULLET.match(stripped) is None
+    )
+
+
+def _parse_lines(lines: list[str], repairs: dict[str, int]) -> ParsedText:
+    """Read a text written one paragraph per line (see :func:`one_paragraph_per_line`)."""
+    elements: list[Element] = []
+    filled = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    for index, (number, line) in enumerate(filled):
+        stripped = line.strip()
+        where = f"ligne {number}"
+        previous = filled[index - 1][1] if index else ""
+        following = filled[index + 1][1] if index + 1 < len(filled) else ""
+        bullet = PLAIN_BULLET.match(line)
+        ordered = ORDERED_ITEM.match(line)
+        in_list = ORDERED_ITEM.match(previous) is not None or ORDERED_ITEM.match(following) is not None
+        if bullet:
+            indent = len(bullet.group(1).expandtabs(4))
+            elements.append(Element("item", bullet.group(2), level=indent // 2, where=where, line=number))
+        elif ordered and (in_list or stripped.endswith(_TERMINAL)):
+            indent = len(ordered.group(1).expandtabs(4))
+            elements.append(Element("item", ordered.group(2), level=indent // 2, where=where, line=number,
+                                    ordered=True))  # fmt: skip
+        elif RECOMMENDATION.match(stripped) is None and _is_short_heading(stripped) and following:
+            level = 1 if PART_NUMBERED.match(stripped) else 2
+            elements.append(Element("heading", stripped, level=level, where=where, line=number))
+        else:
+            elements.append(Element("paragraph", stripped, where=where, line=number))
+    headings = [e for e in elements if e.kind == "heading"]
+    if len(headings) >= 2 and elements and elements[0] is headings[0] and headings[0].level == 2:
+        elements[0] = Element("title", headings[0].text, where=headings[0].where, line=headings[0].line)
+    return parse_elements(elements, "plain", repairs=repairs, lines=lines)
+
+
+# --- documents read as elements (DOCX, ODT, PDF) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Element:
+    """One piece of a document as its reader found it, before it becomes parts, chapters and blocks.
+
+    ``kind``: ``title`` (the document's title), ``heading`` (``level`` 1 the highest, as the
+    document's outline numbers them), ``paragraph``, ``item`` (``level`` 0 for a top-level list
+    item), ``note`` (a footnote's text, ``number`` its call) or ``row`` (a table row read as a
+    paragraph). ``markdown`` is the text with its emphasis and note calls, when it has any;
+    ``number`` is a heading's number given by the document's automatic numbering.
+    """
+
+    kind: str
+    text: str
+    markdown: str = ""
+    level: int = 0
+    number: str = ""
+    ordered: bool = False
+    where: str = ""
+    line: int = 0  # the source line (plain text); documents count their elements instead
+
+
+def heading_roles(levels: list[int]) -> dict[int, str]:
+    """Outline level → ``part``, ``chapter`` or ``subheading``.
+
+    With two levels or more, the highest is a part and the next a chapter; deeper ones are
+    subheadings. With one level, its headings are chapters.
+    """
+    used = sorted(set(levels))
+    if len(used) == 1:
+        return {used[0]: "chapter"}
+    roles = {level: "subheading" for level in used}
+    if used:
+        roles[used[0]] = "part"
+        roles[used[1]] = "chapter"
+    return roles
+
+
+def parse_elements(
+    elements: list[Element],
+    fmt: str,
+    *,
+    warnings: tuple[TextIssue, ...] | list[TextIssue] = (),
+    repairs: dict[str, int] | None = None,
+    lines: list[str] | None = None,
+) -> ParsedText:
+    """Build parts, chapters and blocks from a document's elements (the rules of the Markdown parser).
+
+    « … proposent : » followed by a list gives proposals; « RECOMMANDATION N° k » a recommendation
+    (its text is the rest of the paragraph, or the next one); a paragraph typed as « - texte » or
+    « • texte » is a list item. Each note is kept as a paragraph « [n] … » at the end of its chapter.
+    Without ``lines`` (a document, not a text file), a source position is the element's rank and
+    its place is its ``where``.
+    """
+    places: tuple[str, ...] = ()
+    if lines is None:
+        elements = [replace(e, line=rank) for rank, e in enumerate(elements, start=1)]
+        places = tuple(e.where or f"élément {e.line}" for e in elements)
+        lines = [_printable(e.text) for e in elements]
+    roles = heading_roles([e.level for e in elements if e.kind == "heading"])
+    b = _Builder(lines, markdown_inline=False)
+    title = ""
+    counted = dict(repairs or {})
+    for element in elements:
+        text = _printable(element.text)
+        markdown = _printable(element.markdown)
+        line = element.line
+        if element.kind == "title":
+            if not title:
+                title = " ".join(text.split())
+                continue
+            element = replace(element, kind="paragraph")
+        pending = b.pending
+        waiting = pending is not None and pending.kind == "recommendation" and not pending.lines
+        if element.kind == "heading":
+            role = roles[element.level]
+            if role == "part":
+                b.start_part(line, text, element.number)
+            elif role == "chapter":
+                b.start_chapter(line, text, element.number)
+            else:
+                b.subheading(line, f"{element.number} {text}" if element.number else text)
+        elif element.kind == "note":
+            b.add_note(f"[{element.number}] {text}", line)
+            counted["notes"] = counted.get("notes", 0) + 1
+        elif element.kind == "item":
+            b.begin("item", line, text, indent=2 * element.level, markdown=markdown)
+            b.flush()
+        elif waiting and element.kind == "paragraph":
+            b.append(text)
+            pending.markdown = markdown
+            b.flush()
+        else:
+            stripped = text.strip()
+            reco = RECOMMENDATION.match(stripped)
+            typed = PLAIN_BULLET.match(stripped)
+            if reco:
+                b.recommendation(line, reco)
+                if reco.group(2).strip():
+                    b.flush()
+            elif typed and element.kind == "paragraph":
+                b.begin("item", line, typed.group(2), markdown=_strip_marker(markdown))
+                b.flush()
+            else:
+                b.begin("paragraph", line, text, markdown=markdown)
+                b.flush()
+    return b.result(fmt, lines, title=title, warnings=tuple(warnings), places=places, repairs=counted)
+
+
+def _printable(text: str) -> str:
+    """The text without control characters (a DOCX's vertical tab is a line break)."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+
+
+def _strip_marker(markdown: str) -> str:
+    match = PLAIN_BULLET.match(markdown.strip())
+    return match.group(2) if match else markdown
 
 
 def parse_document(text: str, fmt: str = "auto", filename: str = "") -> ParsedText:
@@ -586,3 +978,59 @@ def parse_bytes(data: bytes, fmt: str = "auto", filename: str = "") -> ParsedTex
     if text is None:
         return ParsedText(parts=(), errors=tuple(errors), format=fmt)
     return parse_document(text, fmt, filename)
+
+
+# --- a parsed document carried between two requests (the preview, then the publication) ---------------
+
+
+def parsed_to_dict(parsed: ParsedText) -> dict:
+    """A JSON-ready copy of ``parsed`` (what the preview showed is what gets published)."""
+
+    def block(b: ParsedBlock) -> list:
+        return [b.kind, b.text, b.number, b.line, b.markdown]
+
+    return {
+        "format": parsed.format,
+        "title": parsed.title,
+        "parts": [
+            [p.number, p.title, p.line, [[c.number, c.title, c.line, [block(b) for b in c.blocks]] for c in p.chapters]]
+            for p in parsed.parts
+        ],
+        "errors": [list(issue) for issue in parsed.errors],
+        "warnings": [list(issue) for issue in parsed.warnings],
+        "places": list(parsed.places),
+        "repairs": [list(pair) for pair in parsed.repairs],
+    }
+
+
+def parsed_from_dict(data: dict) -> ParsedText:
+    """The ParsedText :func:`parsed_to_dict` wrote; raises ValueError on anything else."""
+    try:
+        parts = tuple(
+            ParsedPart(
+                str(number),
+                str(title),
+                tuple(
+                    ParsedChapter(
+                        str(c_number),
+                        str(c_title),
+                        tuple(ParsedBlock(str(k), str(t), str(n), int(ln), str(md)) for k, t, n, ln, md in blocks),
+                        int(c_line),
+                    )
+                    for c_number, c_title, c_line, blocks in chapters
+                ),
+                int(line),
+            )
+            for number, title, line, chapters in data["parts"]
+        )
+        return ParsedText(
+            parts=parts,
+            errors=tuple(TextIssue(int(a), str(b), str(c)) for a, b, c in data.get("errors", [])),
+            format=str(data["format"]),
+            title=str(data.get("title", "")),
+            warnings=tuple(TextIssue(int(a), str(b), str(c)) for a, b, c in data.get("warnings", [])),
+            places=tuple(str(p) for p in data.get("places", [])),
+            repairs=tuple((str(k), int(v)) for k, v in data.get("repairs", [])),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"not a parsed document: {error}") from None

@@ -5,4 +5,5 @@ import convention.amendments.imports  # noqa: F401
 import convention.members.jobs  # noqa: F401
 import convention.outputs.handlers  # noqa: F401
 import convention.texts.export  # noqa: F401
+import convention.versions.imports  # noqa: F401
 import convention.votes.tally  # noqa: F401

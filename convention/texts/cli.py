@@ -26,7 +26,8 @@ texts_cli = AppGroup("texts", help="Textes : import d'une nouvelle version.")
     type=click.Choice(["auto", "markdown", "plain"]),
     default="auto",
     show_default=True,
-    help="Syntaxe du fichier (deviné d'après l'extension ou le contenu).",
+    help="Syntaxe d'un fichier texte (devinée d'après l'extension ou le contenu) ; "
+    "DOCX, ODT et PDF sont reconnus d'après leur contenu.",
 )
 @click.option(
     "--status",
@@ -38,17 +39,19 @@ texts_cli = AppGroup("texts", help="Textes : import d'une nouvelle version.")
 def import_command(
     file: Path, convention_slug: str | None, title: str, label: str, fmt: str, status: str
 ) -> None:
-    """Importe FILE (texte brut ou Markdown, UTF-8) comme nouvelle version du texte.
+    """Importe FILE (DOCX, ODT, PDF, texte brut ou Markdown en UTF-8) comme nouvelle version du texte.
 
     Tout le fichier est vérifié d'abord : au moindre problème, chaque ligne fautive
-    est signalée et rien n'est enregistré.
+    est signalée et rien n'est enregistré. Le rapport dit ce qui a été reconnu et
+    ce qui n'a pas pu l'être (avec son emplacement dans le fichier).
     """
     import sqlalchemy as sa
 
     from convention.conventions.models import Convention
-    from convention.domain.textimport import format_issue, parse_bytes
+    from convention.domain.documents import import_document
+    from convention.domain.textimport import format_issue
     from convention.extensions import db
-    from convention.texts.models import VERSION_STATUS_LABELS, VersionStatus
+    from convention.texts.models import VERSION_STATUS_LABELS, Text, VersionStatus
     from convention.texts.operations import import_text_version, model_limit_issues
 
     query = sa.select(Convention).order_by(Convention.id).limit(1)
@@ -61,7 +64,9 @@ def import_command(
             f"Convention introuvable : {what} (lancez d'abord « flask seed »)."
         )
 
-    parsed = parse_bytes(file.read_bytes(), fmt=fmt, filename=file.name)
+    parsed = import_document(file.name, file.read_bytes(), fmt=fmt)
+    # The document's own title names the text when it is created (if it fits; --title wins).
+    title = title or (parsed.title if len(parsed.title) <= Text.__table__.c.title.type.length else "")
     # The parser's problems, then every value longer than its column (reported, never cut).
     issues = list(parsed.errors) or model_limit_issues(parsed, label=label, title=title)
     if issues:
@@ -91,3 +96,5 @@ def import_command(
         f"sur {last_line} ligne(s), {parsed.count('proposal')} proposition(s), "
         f"{parsed.count('recommendation')} recommandation(s)."
     )
+    for line in parsed.report_lines():
+        click.echo(f"  {line}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,8 +16,14 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from convention.contributions.attachments import format_size
 from convention.texts.models import VERSION_STATUS_LABELS, TextVersion, VersionStatus
 
-DEFAULT_TEXT_FILE_MAX_BYTES = 1024 * 1024  # the convention's text is about 180 kB
+DEFAULT_TEXT_FILE_MAX_BYTES = 1024 * 1024  # a text file: the convention's text is about 180 kB
+DEFAULT_DOCUMENT_MAX_BYTES = 15 * 1024 * 1024  # a DOCX, ODT or PDF, with its images
+# Above this size, or for a PDF of more pages (about 40 ms a page here), the file is read by a job
+# with its progress page rather than while the page waits.
+DEFAULT_INLINE_MAX_BYTES = 300 * 1024
+DEFAULT_INLINE_PDF_PAGES = 25
 TEXT_FILE_EXTENSIONS = (".txt", ".md", ".markdown", ".text")
+DOCUMENT_EXTENSIONS = (".docx", ".odt", ".pdf")
 PREVIEW_MAX_AGE = 2 * 3600  # seconds: an upload's preview can be confirmed for two hours
 _SALT = "text-version-upload"
 FORMAT_CHOICES = [
@@ -23,6 +31,7 @@ FORMAT_CHOICES = [
     SelectChoice("markdown", _l("Markdown (# Partie, ## Chapitre)")),
     SelectChoice("plain", _l("Texte brut")),
 ]
+ACCEPTED = _l("seul un fichier texte (.txt, .md), Word (.docx), LibreOffice (.odt) ou PDF est accepté")
 _LABEL_LENGTH = TextVersion.__table__.c.label.type.length
 
 
@@ -30,8 +39,33 @@ def text_file_max_bytes() -> int:
     return int(current_app.config.get("TEXT_FILE_MAX_BYTES", DEFAULT_TEXT_FILE_MAX_BYTES))
 
 
-def status_choices() -> list[SelectChoice]:
-    return [SelectChoice(status.value, _l(VERSION_STATUS_LABELS[status])) for status in VersionStatus]
+def document_max_bytes() -> int:
+    return int(current_app.config.get("TEXT_DOCUMENT_MAX_BYTES", DEFAULT_DOCUMENT_MAX_BYTES))
+
+
+def inline_max_bytes() -> int:
+    """The largest file read while the page waits; a larger one is read by a job."""
+    return int(current_app.config.get("TEXT_IMPORT_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
+
+
+def inline_pdf_pages() -> int:
+    """The longest PDF read while the page waits; a longer one is read by a job."""
+    return int(current_app.config.get("TEXT_IMPORT_INLINE_PDF_PAGES", DEFAULT_INLINE_PDF_PAGES))
+
+
+def needs_job(data: bytes) -> bool:
+    """Is this file long enough to be read by a job, with its progress page?"""
+    if len(data) > inline_max_bytes():
+        return True
+    if data[:1024].find(b"%PDF-") >= 0:
+        from convention.domain.documents.pdf import count_pages
+
+        return count_pages(data) > inline_pdf_pages()
+    return False
+
+
+def status_choices(statuses: list[VersionStatus] | None = None) -> list[SelectChoice]:
+    return [SelectChoice(status.value, _l(VERSION_STATUS_LABELS[status])) for status in statuses or VersionStatus]
 
 
 class StatusForm(FlaskForm):
@@ -47,38 +81,62 @@ class TextFileForm(FlaskForm):
     file = FileField(
         _l("Fichier du texte"),
         validators=[FileRequired(_l("Choisissez le fichier du texte."))],
-        render_kw={"accept": ".txt,.md,.markdown,text/plain,text/markdown"},
+        render_kw={
+            "accept": ".docx,.odt,.pdf,.txt,.md,.markdown,text/plain,text/markdown,application/pdf,"
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+            "application/vnd.oasis.opendocument.text"
+        },
     )
-    format = SelectField(_l("Syntaxe du fichier"), choices=FORMAT_CHOICES, default="auto")
+    format = SelectField(
+        _l("Syntaxe d'un fichier texte"),
+        choices=FORMAT_CHOICES,
+        default="auto",
+        description=_l("Pour un fichier .txt ou .md seulement : DOCX, ODT et PDF sont reconnus d'eux-mêmes."),
+    )
     submit = SubmitField(_l("Voir ce que le fichier change"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.upload: tuple[str, bytes] | None = None
         self.file.description = _l(
-            "Texte brut ou Markdown, encodé en UTF-8, de %(size)s au plus. Rien n'est publié à "
-            "cette étape : la page suivante montre la structure lue et les changements.",
+            "Word (.docx), LibreOffice (.odt) ou PDF de %(document)s au plus, ou texte brut ou Markdown en UTF-8 de "
+            "%(size)s au plus. Rien n'est publié à cette étape : la page suivante montre la structure lue, ce que "
+            "l'import n'a pas pu reprendre et les changements.",
+            document=format_size(document_max_bytes()),
             size=format_size(text_file_max_bytes()),
         )
 
     def validate_file(self, field: FileField) -> None:
+        from convention.domain.documents.reader import Refused, sniff
+
         storage = field.data
         if storage is None or not getattr(storage, "filename", None):
             return
         filename = secure_filename(storage.filename) or "texte.txt"
-        if not filename.lower().endswith(TEXT_FILE_EXTENSIONS):
+        lowered = filename.lower()
+        if not lowered.endswith(TEXT_FILE_EXTENSIONS + DOCUMENT_EXTENSIONS):
             raise ValidationError(
-                _l(
-                    "Fichier refusé : seul un fichier texte (.txt) ou Markdown (.md) est accepté, pas « %(name)s ».",
-                    name=filename,
-                )
+                _l("Fichier refusé : %(accepted)s, pas « %(name)s ».", accepted=ACCEPTED, name=filename)
             )
-        max_bytes = text_file_max_bytes()
+        max_bytes = document_max_bytes() if lowered.endswith(DOCUMENT_EXTENSIONS) else text_file_max_bytes()
         data = storage.stream.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise ValidationError(
                 _l("Fichier refusé : il dépasse la taille autorisée (%(size)s).", size=format_size(max_bytes))
             )
+        if lowered.endswith(DOCUMENT_EXTENSIONS) and data.strip():
+            try:
+                kind = sniff(data, filename)
+            except Refused:
+                kind = "document"  # the importer says why, on the next page
+            if kind == "text":
+                raise ValidationError(
+                    _l(
+                        "Fichier refusé : « %(name)s » n'est pas le document que son nom annonce ; %(accepted)s.",
+                        name=filename,
+                        accepted=ACCEPTED,
+                    )
+                )
         self.upload = (filename, data)
 
 
@@ -99,24 +157,50 @@ class PublishForm(FlaskForm):
     )
     submit = SubmitField(_l("Publier la nouvelle version"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, statuses: list[VersionStatus] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = status_choices()
+        self.status.choices = status_choices(statuses)
+        shown = "formdata" in kwargs and kwargs["formdata"] is None  # the preview's form, not a submission
+        if shown and statuses and self.status.data not in {s.value for s in statuses}:
+            self.status.data = statuses[0].value
 
 
 # --- the file between the preview and the publication ---------------------------------------------
 # Nothing is written before the confirmation, and the site may run on several machines: the
-# preview page carries the file itself, signed with the secret key (and compressed), so that
-# the publication reads exactly the file that was previewed.
+# preview page carries what was read — the document's structure itself, signed with the secret key
+# (and compressed), or for a large file the job that read it — so that the publication writes
+# exactly what was previewed.
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What the preview's form carries: the file's name, how it was read and the version it was compared with."""
+
+    filename: str
+    format: str
+    base: int | None
+    checksum: str
+    document: dict | None = None  # the parsed document (a small file)
+    job_id: int | None = None  # or the import job that read it (a large file)
 
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def sign_upload(filename: str, data: bytes, fmt: str, base_number: int | None) -> str:
-    """The token of the preview's form: the file, its syntax and the version it was compared with."""
-    return _serializer().dumps({"name": filename, "format": fmt, "base": base_number, "data": data.decode("utf-8-sig")})
+def sign_upload(upload: Upload) -> str:
+    """The token of the preview's form."""
+    return _serializer().dumps(
+        {
+            "v": 2,
+            "name": upload.filename,
+            "format": upload.format,
+            "base": upload.base,
+            "checksum": upload.checksum,
+            "document": upload.document,
+            "job": upload.job_id,
+        }
+    )
 
 
 def form_memory_limit() -> int:
@@ -128,16 +212,28 @@ class UploadExpired(Exception):
     """The signed file is too old or was altered: the file must be sent again."""
 
 
-def read_upload(token: str) -> tuple[str, bytes, str, int | None]:
-    """(filename, data, format, base version number) from ``sign_upload``'s token."""
+UNREADABLE = "Le fichier de l'aperçu n'est pas lisible : envoyez-le de nouveau."
+
+
+def read_upload(token: str) -> Upload:
+    """The :class:`Upload` of ``sign_upload``'s token."""
     try:
         payload = _serializer().loads(token, max_age=PREVIEW_MAX_AGE)
     except SignatureExpired:
         raise UploadExpired("L'aperçu a expiré : envoyez le fichier de nouveau.") from None
     except BadSignature:
-        raise UploadExpired("Le fichier de l'aperçu n'est pas lisible : envoyez-le de nouveau.") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("data"), str):
-        raise UploadExpired("Le fichier de l'aperçu n'est pas lisible : envoyez-le de nouveau.")
-    fmt = payload.get("format") if payload.get("format") in {"auto", "markdown", "plain"} else "auto"
+        raise UploadExpired(UNREADABLE) from None
+    if not isinstance(payload, dict) or payload.get("v") != 2:
+        raise UploadExpired(UNREADABLE)
+    document, job = payload.get("document"), payload.get("job")
+    if not (isinstance(document, dict) or isinstance(job, int)):
+        raise UploadExpired(UNREADABLE)
     base = payload.get("base")
-    return str(payload.get("name") or "texte.txt"), payload["data"].encode("utf-8"), fmt, base
+    return Upload(
+        filename=str(payload.get("name") or "texte.txt"),
+        format=str(payload.get("format") or ""),
+        base=base if isinstance(base, int) else None,
+        checksum=str(payload.get("checksum") or ""),
+        document=document if isinstance(document, dict) else None,
+        job_id=job if isinstance(job, int) else None,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -15,6 +17,7 @@ from convention.core.pagination import page_arg
 from convention.core.permissions import require
 from convention.domain.amendments import word_diff
 from convention.domain.consolidation import BlockChange
+from convention.domain.textimport import parsed_from_dict, parsed_to_dict
 from convention.domain.versions import STAGE_LABELS, allowed_targets, check_version_transition, is_notified
 from convention.extensions import db
 from convention.texts import queries as text_queries
@@ -24,8 +27,10 @@ from convention.versions.forms import (
     PublishForm,
     StatusForm,
     TextFileForm,
+    Upload,
     UploadExpired,
     form_memory_limit,
+    needs_job,
     read_upload,
     sign_upload,
 )
@@ -97,6 +102,10 @@ def _target(value: str | None) -> VersionStatus:
         abort(404)
 
 
+def _today() -> dt.date:
+    return dt.date.today()
+
+
 @bp.get("/")
 @with_convention
 def index(convention):
@@ -112,6 +121,7 @@ def index(convention):
         block_counts=queries.version_counts(text),
         next_statuses=[VersionStatus(s) for s in allowed_targets(current.status)] if can_manage else [],
         can_manage=can_manage,
+        can_import=operations.can_import_text(current_user, convention, _today()),
         STAGE_LABELS=STAGE_LABELS,
     )
 
@@ -161,30 +171,86 @@ def change_status(convention, number: int):
 # --- a new version from a file ------------------------------------------------------------------------
 
 
+def _preview_page(text, preview, upload: Upload, form: TextFileForm | None = None, status: int = 200):
+    """The preview of a read file with the form that publishes it (or the file's problems)."""
+    form = form if form is not None else TextFileForm(formdata=None)
+    if not preview.ok:
+        return render_template("versions/upload.html", form=form, text=text, preview=preview), 422
+    token = sign_upload(upload)
+    if len(token) > form_memory_limit() - 10_000:
+        form.file.errors = [
+            *form.file.errors,
+            _("Fichier refusé : trop volumineux pour être montré avant sa publication."),
+        ]
+        return render_template("versions/upload.html", form=form, text=text, preview=None), 413
+    publish = PublishForm(formdata=None, upload=token, statuses=operations.allowed_statuses(current_user))
+    return render_template(
+        "versions/preview.html", text=text, preview=preview, form=publish, segments=block_segments
+    ), status
+
+
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @login_required
 @with_convention
 def upload(convention):
-    """Upload a file; show its structure and what it changes (nothing is written here)."""
-    require(operations.can_manage_versions(current_user))
+    """Upload a file; show its structure, its report and what it changes (nothing is written here).
+
+    A large file is read by a job: the page goes to the job's progress page, whose result links
+    to the same preview.
+    """
+    require(operations.can_import_text(current_user, convention, _today()))
     text = text_queries.get_main_text(convention.id)
     form = TextFileForm()
     if form.validate_on_submit() and form.upload is not None:
         filename, data = form.upload
+        if needs_job(data):
+            job = operations.start_text_import(current_user, convention, filename, data, fmt=form.format.data)
+            db.session.commit()
+            flash(_("Fichier « %(name)s » reçu : sa lecture est lancée.", name=filename), "info")
+            return redirect(url_for("jobs.show", job_id=job.id))
         preview = operations.preview_text_file(text, data, filename, form.format.data)
         if not preview.ok:
             return render_template("versions/upload.html", form=form, text=text, preview=preview), 422
         base_number = preview.base.number if preview.base is not None else None
-        token = sign_upload(filename, data, form.format.data, base_number)
-        if len(token) > form_memory_limit() - 10_000:
-            form.file.errors.append(_("Fichier refusé : trop volumineux pour être montré avant sa publication."))
-            return render_template("versions/upload.html", form=form, text=text, preview=None), 413
-        publish = PublishForm(formdata=None, upload=token)
-        return render_template(
-            "versions/preview.html", text=text, preview=preview, form=publish, segments=block_segments
-        )
+        upload = Upload(filename, preview.format, base_number, hashlib.sha256(data).hexdigest(),
+                        document=parsed_to_dict(preview.parsed))  # fmt: skip
+        return _preview_page(text, preview, upload, form)
     status = 400 if form.errors else 200
     return render_template("versions/upload.html", form=form, text=text, preview=None), status
+
+
+def _import_job(convention, job_id: int):
+    """A finished import job of this convention, started by the current user (or any, for the Bureau national)."""
+    from convention.jobs.models import Job, JobKind, JobState
+
+    job = db.session.get(Job, job_id)
+    if (
+        job is None
+        or job.kind != JobKind.TEXT_IMPORT
+        or (job.params or {}).get("convention_id") != convention.id
+        or not (job.created_by_id == current_user.id or operations.can_manage_versions(current_user))
+    ):
+        abort(404)
+    if job.state != JobState.SUCCEEDED or not isinstance((job.result or {}).get("document"), dict):
+        return job, None
+    return job, parsed_from_dict(job.result["document"])
+
+
+@bp.get("/nouvelle/travail/<int:job_id>")
+@login_required
+@with_convention
+def job_preview(convention, job_id: int):
+    """The preview of a file read by an import job, compared with the version current now."""
+    require(operations.can_import_text(current_user, convention, _today()))
+    job, parsed = _import_job(convention, job_id)
+    if parsed is None:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    text = text_queries.get_main_text(convention.id)
+    filename = (job.params or {}).get("filename") or "texte"
+    preview = operations.preview_parsed(text, parsed, filename)
+    base_number = preview.base.number if preview.base is not None else None
+    upload = Upload(filename, parsed.format, base_number, str(job.result.get("checksum") or ""), job_id=job.id)
+    return _preview_page(text, preview, upload)
 
 
 @bp.post("/nouvelle/publier")
@@ -192,27 +258,36 @@ def upload(convention):
 @with_convention
 def publish(convention):
     """Publish the previewed file as the next version, with the status chosen."""
-    require(operations.can_manage_versions(current_user))
-    form = PublishForm()
+    require(operations.can_import_text(current_user, convention, _today()))
+    form = PublishForm(statuses=operations.allowed_statuses(current_user))
     if not form.validate_on_submit():
         if "upload" in form.errors or "csrf_token" in form.errors:
             abort(400)
         flash(_("Statut ou libellé non valide : rien n'a été publié. Envoyez le fichier de nouveau."), "danger")
         return redirect(url_for("versions.upload"))
     try:
-        filename, data, fmt, base_number = read_upload(form.upload.data)
-    except UploadExpired as error:
-        flash(str(error), "warning")
+        upload = read_upload(form.upload.data)
+        if upload.job_id is not None:
+            _job, parsed = _import_job(convention, upload.job_id)
+        else:
+            parsed = parsed_from_dict(upload.document or {})
+        if parsed is None:
+            raise UploadExpired("Le fichier lu n'est plus disponible : envoyez-le de nouveau.")
+    except (UploadExpired, ValueError) as error:
+        message = str(error) if isinstance(error, UploadExpired) else _("Le fichier de l'aperçu n'est pas lisible : "
+                                                                           "envoyez-le de nouveau.")  # fmt: skip
+        flash(message, "warning")
         return redirect(url_for("versions.upload"))
-    version = operations.publish_text_file(
+    version = operations.publish_parsed(
         current_user,
         convention,
-        data,
-        filename,
-        fmt=fmt,
+        parsed,
+        upload.filename,
+        checksum=upload.checksum,
         status=VersionStatus(form.status.data),
         label=(form.label.data or "").strip(),
-        base_number=base_number,
+        base_number=upload.base,
+        today=_today(),
     )
     db.session.commit()
     flash(
