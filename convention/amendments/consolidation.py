@@ -250,6 +250,14 @@ def _used_anchors(text_id: int) -> set[str]:
     )  # fmt: skip
 
 
+def _kept_emphasis(old_blocks, new_block):
+    """The old block's bold and italic spans, when the block's text is unchanged (else none)."""
+    if new_block.change == BlockChange.INSERTED:
+        return None
+    old = old_blocks.get(new_block.origin)
+    return old.emphasis if old is not None and old.text == new_block.text else None
+
+
 def _write_version(
     text: Text, source: TextVersion, parts: Sequence[Part], old_blocks: dict[str, Block], result: Consolidation,
     *, label: str, source_tag: str, actor: Any,
@@ -302,6 +310,7 @@ def _write_version(
                     number=number,
                     line_start=line_start,
                     line_end=line_end,
+                    emphasis=_kept_emphasis(old_blocks, new_block),
                 )
                 written[new_block.anchor] = block
                 if new_block.kind == BlockKind.PROPOSAL:

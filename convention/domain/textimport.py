@@ -22,6 +22,10 @@ Plain text
     short line without final punctuation is a heading (the first one, when others
     follow, is the document's title), « - », « • » or « 1. » lines are list items.
 
+Emphasis never changes a block's text (amendments quote it and count in it): the words a
+document sets in bold or italic, and a Markdown or plain text's ``**gras**``, are kept as
+``ParsedBlock.emphasis`` offsets in the text (see :mod:`convention.domain.documents.emphasis`).
+
 When no heading of a level gives its number, the headings are numbered in order
 (parts I, II…; chapters 1, 2… within their part); otherwise the unnumbered ones
 stay unnumbered. Text before the first heading goes to an unnumbered preamble.
@@ -34,6 +38,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from convention.domain.documents.emphasis import Span, markdown_emphasis, remap_spans, valid_spans
 from convention.domain.documents.repairs import ends_with_hyphenation, join_hyphenated
 from convention.domain.textstructure import BlockKind, roman
 
@@ -68,6 +73,8 @@ class ParsedBlock:
     line: int = 0  # first source line
     # The block as Markdown when the source had more than words (emphasis, note calls); else "".
     markdown: str = ""
+    # Its bold and italic words: (start, end, "strong" | "em") offsets in ``text`` (see documents.emphasis).
+    emphasis: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -328,6 +335,8 @@ class _Pending:
     indent: int = 0
     number: str = ""
     markdown: str = ""  # a document element's Markdown (emphasis, note calls)
+    emphasis: tuple[Span, ...] = ()  # a document element's emphasis, over ``emphasis_source``
+    emphasis_source: str = ""
 
 
 class _Builder:
@@ -444,10 +453,15 @@ class _Builder:
             part.chapters.append(_Chapter(number="", title="", line=line, explicit=False))
         return part.chapters[-1]
 
-    def add_block(self, kind: BlockKind, text: str, line: int, number: str = "", markdown: str = "") -> None:
+    def add_block(
+        self, kind: BlockKind, text: str, line: int, number: str = "", markdown: str = "",
+        emphasis: tuple[Span, ...] = (),
+    ) -> None:  # fmt: skip
         chapter = self._chapter(line)
         markdown = markdown if markdown and markdown != text else ""
-        chapter.blocks.append(ParsedBlock(kind=kind.value, text=text, number=number, line=line, markdown=markdown))
+        chapter.blocks.append(
+            ParsedBlock(kind=kind.value, text=text, number=number, line=line, markdown=markdown, emphasis=emphasis)
+        )
 
     def add_note(self, text: str, line: int) -> None:
         """A footnote: kept, as a paragraph « [n] … » at the end of its chapter."""
@@ -461,10 +475,12 @@ class _Builder:
     # pending paragraph, item, quote or recommendation
 
     def begin(
-        self, kind: str, line: int, first: str = "", *, indent: int = 0, number: str = "", markdown: str = ""
-    ) -> None:
+        self, kind: str, line: int, first: str = "", *, indent: int = 0, number: str = "", markdown: str = "",
+        emphasis: tuple[Span, ...] = (), emphasis_source: str = "",
+    ) -> None:  # fmt: skip
         self.flush()
-        self.pending = _Pending(kind=kind, line=line, indent=indent, number=number, markdown=markdown)
+        self.pending = _Pending(kind=kind, line=line, indent=indent, number=number, markdown=markdown,
+                                emphasis=emphasis, emphasis_source=emphasis_source)  # fmt: skip
         if first.strip():
             self.pending.lines.append(first)
 
@@ -476,13 +492,15 @@ class _Builder:
         pending, self.pending = self.pending, None
         if pending is None:
             return
-        text = self.clean(self.join(pending.lines))
+        joined = self.join(pending.lines)
+        text = self.clean(joined)
         markdown = " ".join(pending.markdown.split())
+        emphasis = self.emphasis_of(pending, joined, text)
         if pending.kind == "paragraph":
             if not text:
                 return
             self.end_proposals()
-            self.add_block(BlockKind.PARAGRAPH, text, pending.line, markdown=markdown)
+            self.add_block(BlockKind.PARAGRAPH, text, pending.line, markdown=markdown, emphasis=emphasis)
             if PROPOSAL_INTRO.search(text):
                 self.proposal_intro = pending.line
                 self.proposal_items = 0
@@ -494,13 +512,13 @@ class _Builder:
                 chapter = self._chapter(pending.line)
                 chapter.proposals += 1
                 self.proposal_items += 1
-                self.add_block(BlockKind.PROPOSAL, text, pending.line, str(chapter.proposals), markdown)
+                self.add_block(BlockKind.PROPOSAL, text, pending.line, str(chapter.proposals), markdown, emphasis)
             else:
-                self.add_block(BlockKind.LIST_ITEM, text, pending.line, markdown=markdown)
+                self.add_block(BlockKind.LIST_ITEM, text, pending.line, markdown=markdown, emphasis=emphasis)
         elif pending.kind == "quote":
             self.end_proposals()
             if text:
-                self.add_block(BlockKind.QUOTE, text, pending.line)
+                self.add_block(BlockKind.QUOTE, text, pending.line, emphasis=emphasis)
         elif pending.kind == "recommendation":
             self.end_proposals()
             if not text:
@@ -514,7 +532,20 @@ class _Builder:
                     f"(déjà ligne {first}).",
                 )
             self.recommendations.setdefault(pending.number, pending.line)
-            self.add_block(BlockKind.RECOMMENDATION, text, pending.line, pending.number, markdown)
+            self.add_block(BlockKind.RECOMMENDATION, text, pending.line, pending.number, markdown, emphasis)
+
+    def emphasis_of(self, pending: _Pending, joined: str, text: str) -> tuple[Span, ...]:
+        """The block's bold and italic words as offsets in ``text`` (its plain text, never changed for them).
+
+        A document's element brings its own spans; a Markdown or plain-text source gives the
+        ``**gras**`` that :func:`clean_inline` takes out of its words.
+        """
+        if pending.emphasis:
+            return remap_spans(pending.emphasis, pending.emphasis_source, text)
+        if self.markdown_inline and EMPHASIS.search(joined):
+            plain, spans = markdown_emphasis(joined)
+            return remap_spans(spans, plain, text)
+        return ()
 
     def end_proposals(self) -> None:
         if self.proposal_intro is not None and self.proposal_items == 0:
@@ -850,7 +881,8 @@ class Element:
     ``kind``: ``title`` (the document's title), ``heading`` (``level`` 1 the highest, as the
     document's outline numbers them), ``paragraph``, ``item`` (``level`` 0 for a top-level list
     item), ``note`` (a footnote's text, ``number`` its call) or ``row`` (a table row read as a
-    paragraph). ``markdown`` is the text with its emphasis and note calls, when it has any;
+    paragraph). ``markdown`` is the text with its emphasis and note calls, when it has any, and
+    ``emphasis`` the same bold and italic words as offsets in ``text``;
     ``number`` is a heading's number given by the document's automatic numbering.
     """
 
@@ -862,6 +894,7 @@ class Element:
     ordered: bool = False
     where: str = ""
     line: int = 0  # the source line (plain text); documents count their elements instead
+    emphasis: tuple[Span, ...] = ()  # its bold and italic words, as offsets in ``text``
 
 
 def heading_roles(levels: list[int]) -> dict[int, str]:
@@ -908,6 +941,7 @@ def parse_elements(
     for element in elements:
         text = _printable(element.text)
         markdown = _printable(element.markdown)
+        emphasis = {"emphasis": element.emphasis, "emphasis_source": text}
         line = element.line
         if element.kind == "title":
             if not title:
@@ -928,11 +962,12 @@ def parse_elements(
             b.add_note(f"[{element.number}] {text}", line)
             counted["notes"] = counted.get("notes", 0) + 1
         elif element.kind == "item":
-            b.begin("item", line, text, indent=2 * element.level, markdown=markdown)
+            b.begin("item", line, text, indent=2 * element.level, markdown=markdown, **emphasis)
             b.flush()
         elif waiting and element.kind == "paragraph":
             b.append(text)
             pending.markdown = markdown
+            pending.emphasis, pending.emphasis_source = element.emphasis, text
             b.flush()
         else:
             stripped = text.strip()
@@ -943,10 +978,10 @@ def parse_elements(
                 if reco.group(2).strip():
                     b.flush()
             elif typed and element.kind == "paragraph":
-                b.begin("item", line, typed.group(2), markdown=_strip_marker(markdown))
+                b.begin("item", line, typed.group(2), markdown=_strip_marker(markdown), **emphasis)
                 b.flush()
             else:
-                b.begin("paragraph", line, text, markdown=markdown)
+                b.begin("paragraph", line, text, markdown=markdown, **emphasis)
                 b.flush()
     return b.result(fmt, lines, title=title, warnings=tuple(warnings), places=places, repairs=counted)
 
@@ -987,7 +1022,7 @@ def parsed_to_dict(parsed: ParsedText) -> dict:
     """A JSON-ready copy of ``parsed`` (what the preview showed is what gets published)."""
 
     def block(b: ParsedBlock) -> list:
-        return [b.kind, b.text, b.number, b.line, b.markdown]
+        return [b.kind, b.text, b.number, b.line, b.markdown, [list(span) for span in b.emphasis]]
 
     return {
         "format": parsed.format,
@@ -1003,6 +1038,16 @@ def parsed_to_dict(parsed: ParsedText) -> dict:
     }
 
 
+def _block_from_list(values: list) -> ParsedBlock:
+    """A block as :func:`parsed_to_dict` wrote it (without its emphasis when written before it was kept)."""
+    kind, text, number, line, markdown, *rest = values
+    if len(rest) > 1:
+        raise ValueError("too many values for a block")
+    text = str(text)
+    emphasis = valid_spans(rest[0], text) if rest else ()
+    return ParsedBlock(str(kind), text, str(number), int(line), str(markdown), emphasis)
+
+
 def parsed_from_dict(data: dict) -> ParsedText:
     """The ParsedText :func:`parsed_to_dict` wrote; raises ValueError on anything else."""
     try:
@@ -1014,7 +1059,7 @@ def parsed_from_dict(data: dict) -> ParsedText:
                     ParsedChapter(
                         str(c_number),
                         str(c_title),
-                        tuple(ParsedBlock(str(k), str(t), str(n), int(ln), str(md)) for k, t, n, ln, md in blocks),
+                        tuple(_block_from_list(block) for block in blocks),
                         int(c_line),
                     )
                     for c_number, c_title, c_line, blocks in chapters

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from convention.core.db import Model, UTCDateTime, str_enum, utcnow
 from convention.domain.textstructure import BlockKind
+from convention.texts.rendering import EmphasizedLine, emphasized_lines
 
 
 class VersionStatus(enum.StrEnum):
@@ -148,6 +150,9 @@ class Block(Model):
     number: Mapped[str] = mapped_column(sa.String(20), default="")  # recommendation number
     line_start: Mapped[int]
     line_end: Mapped[int]
+    # Bold and italic words as [[start, end, "strong" | "em"], …], offsets in ``text`` (which
+    # never carries markers: amendments quote it and count in it); NULL when there are none.
+    emphasis: Mapped[list[list[Any]] | None] = mapped_column(sa.JSON(none_as_null=True), default=None)
 
     chapter: Mapped[Chapter] = relationship(back_populates="blocks")
     proposal: Mapped[Proposal | None] = relationship(
@@ -163,6 +168,10 @@ class Block(Model):
     @property
     def kind_label(self) -> str:
         return BLOCK_KIND_LABELS[self.kind]
+
+    def numbered_lines(self, width: int) -> list[EmphasizedLine]:
+        """The block's lines as the line rule cuts them, numbered, with their bold and italic words."""
+        return emphasized_lines(self.text, self.emphasis, width, self.line_start)
 
 
 class Proposal(Model):

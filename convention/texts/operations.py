@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from flask import current_app
 
 from convention.core.audit import audit
 from convention.core.db import db
+from convention.domain.documents.emphasis import Span, valid_spans
 from convention.domain.errors import DomainError
 from convention.domain.textimport import ParsedText, TextIssue, block_anchor, chapter_anchor, format_issue
 from convention.domain.textstructure import BlockKind, number_lines, proposal_reference
@@ -38,8 +40,15 @@ def slugify(value: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "texte"
 
 
+@dataclass(frozen=True)
+class ImportedBlockRecord(BlockRecord):
+    """A block read from a file, with its bold and italic words (offsets in ``text``)."""
+
+    emphasis: tuple[Span, ...] = ()
+
+
 def parsed_to_records(parsed: ParsedText) -> tuple[PartRecord, ...]:
-    """The parser's structure as the records the writer takes."""
+    """The parser's structure as the records the writer takes (blocks keep their emphasis)."""
     return tuple(
         PartRecord(
             number=part.number,
@@ -49,7 +58,9 @@ def parsed_to_records(parsed: ParsedText) -> tuple[PartRecord, ...]:
                     number=chapter.number,
                     title=chapter.title,
                     blocks=tuple(
-                        BlockRecord(kind=block.kind, text=block.text, number=block.number)
+                        ImportedBlockRecord(
+                            kind=block.kind, text=block.text, number=block.number, emphasis=block.emphasis
+                        )
                         for block in chapter.blocks
                     ),
                 )
@@ -58,6 +69,12 @@ def parsed_to_records(parsed: ParsedText) -> tuple[PartRecord, ...]:
         )
         for part in parsed.parts
     )
+
+
+def stored_emphasis(spans: Sequence[Sequence], text: str) -> list[list[Any]] | None:
+    """``Block.emphasis`` for ``spans`` over ``text``: ``[[start, end, kind], …]``, or None when there is none."""
+    kept = valid_spans(spans, text)
+    return [list(span) for span in kept] or None
 
 
 def next_version_number(text: Text) -> int:
@@ -87,7 +104,8 @@ def write_text_version(
     chapter and ``II-5-12`` for its 12th block (``p1``/``c2`` when a part or chapter
     has no number); proposals get the reference ``PART.CHAPTER.RANK``.
     ``notify``: tell every member about the new version; by default only from version 2
-    (the first version, written by ``flask seed``, is no news).
+    (the first version, written by ``flask seed``, is no news). A record with ``emphasis``
+    (:class:`ImportedBlockRecord`) keeps its bold and italic words beside the plain text.
     Flushes and writes an audit entry; never commits.
     """
     if line_length is None:
@@ -154,6 +172,7 @@ def write_text_version(
                     number=block_number,
                     line_start=line_start,
                     line_end=line_end,
+                    emphasis=stored_emphasis(getattr(block_record, "emphasis", ()), block_record.text),
                 )
                 if kind == BlockKind.PROPOSAL:
                     proposals += 1

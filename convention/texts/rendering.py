@@ -1,11 +1,15 @@
-"""Rendering helpers for the text: acronyms shown with ``<abbr title="…">``."""
+"""Rendering helpers for the text: acronyms shown with ``<abbr title="…">``, numbered lines with their emphasis."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+
+from convention.domain.documents.emphasis import EM, STRONG, remap_spans, valid_spans
+from convention.domain.textstructure import line_spans, normalize_space
 
 
 def acronym_pattern(abbreviations: list[str]) -> re.Pattern[str] | None:
@@ -49,3 +53,52 @@ def wrap_acronyms(
         return f'<abbr title="{title}">{word}</abbr>'
 
     return Markup(pattern.sub(replace, escaped))
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of a line's words with one emphasis: shown in ``<strong>`` and/or ``<em>``, or plain."""
+
+    text: str
+    strong: bool = False
+    em: bool = False
+
+
+@dataclass(frozen=True)
+class EmphasizedLine:
+    """One numbered line of a block (the same as ``amendments.rendering.NumberedLine``), cut into pieces."""
+
+    number: int
+    text: str
+    pieces: tuple[Piece, ...]
+
+
+def emphasized_lines(
+    text: str, emphasis: Sequence[Sequence] | None, width: int, first_line: int
+) -> list[EmphasizedLine]:
+    """The block's lines as the line rule cuts them, each with its number and its bold and italic pieces.
+
+    ``emphasis`` is the block's stored spans (offsets in ``text``); a span that crosses a line
+    end is cut in two, one piece on each line. The lines and their words are exactly those of
+    the plain text: emphasis never moves a line end.
+    """
+    normalized = normalize_space(text)
+    spans = valid_spans(emphasis or (), text)
+    if spans and normalized != text:
+        spans = remap_spans(spans, text, normalized)
+    strong = [False] * len(normalized)
+    em = [False] * len(normalized)
+    for start, end, kind in spans:
+        marks = strong if kind == STRONG else em if kind == EM else None
+        if marks is not None:
+            marks[start:end] = [True] * (end - start)
+    lines = []
+    for index, (start, end) in enumerate(line_spans(normalized, width)):
+        pieces: list[Piece] = []
+        cut = start
+        for position in range(start + 1, end + 1):
+            if position == end or (strong[position], em[position]) != (strong[cut], em[cut]):
+                pieces.append(Piece(normalized[cut:position], strong[cut], em[cut]))
+                cut = position
+        lines.append(EmphasizedLine(first_line + index, normalized[start:end], tuple(pieces)))
+    return lines

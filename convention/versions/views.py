@@ -36,6 +36,8 @@ from convention.versions.forms import (
 )
 
 bp = Blueprint("versions", __name__, url_prefix="/texte/versions")
+# The text page offers the import to those who may publish a version.
+bp.add_app_template_global(operations.can_import_text, "can_import_text")
 
 CHAPTERS_PER_PAGE = 8  # chapters with changes per page of the whole text's difference
 

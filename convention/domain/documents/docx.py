@@ -21,6 +21,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from lxml import etree
 
+from convention.domain.documents.emphasis import Span, runs_emphasis
 from convention.domain.textimport import Element, TextIssue
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -198,8 +199,8 @@ class _Reader:
 
     # text of a paragraph ---------------------------------------------------------------------
 
-    def runs(self, paragraph, style_id: str | None) -> tuple[str, str, int, list[Element]]:
-        """(plain text, Markdown, images, notes called) of a paragraph."""
+    def runs(self, paragraph, style_id: str | None) -> tuple[str, str, int, list[Element], tuple[Span, ...]]:
+        """(plain text, Markdown, images, notes called, emphasis spans over the plain text) of a paragraph."""
         plain: list[str] = []
         marked: list[tuple[str, bool, bool]] = []
         images = 0
@@ -255,13 +256,13 @@ class _Reader:
                     walk(child, fmt)
 
         walk(paragraph, (base_bold, base_italic))
-        return "".join(plain), runs_markdown(marked), images, notes
+        return "".join(plain), runs_markdown(marked), images, notes, runs_emphasis(marked)
 
     def plain_of(self, element) -> str:
         """The words of a note or a table cell (its paragraphs, one after the other)."""
         texts = []
         for paragraph in element.iter(qn("w:p")):
-            text, _markdown_text, _images, _notes = self.runs(paragraph, None)
+            text, _markdown_text, _images, _notes, _emphasis = self.runs(paragraph, None)
             texts.append(text)
         return " ".join(t for t in texts if t.strip())
 
@@ -276,7 +277,7 @@ class _Reader:
         self.paragraphs += 1
         ppr = paragraph.find(qn("w:pPr"))
         style_id = _val(ppr, qn("w:pStyle")) if ppr is not None else None
-        text, markdown, images, notes = self.runs(paragraph, style_id)
+        text, markdown, images, notes, emphasis = self.runs(paragraph, style_id)
         where = self.where(text)
         if images:
             self.warnings.append(TextIssue(0, f"{images} image(s) ignorée(s) : seul le texte est importé.", where))
@@ -293,6 +294,7 @@ class _Reader:
                 self.numbering.next(num_id, ilvl)
             return
         markdown = markdown if markdown != text else ""
+        emphasis = emphasis if markdown else ()
         if (own_name or name).lower() in TITLE_NAMES:
             self.elements.append(Element("title", text, where=where))
         elif level is not None and level < 9:
@@ -302,9 +304,11 @@ class _Reader:
             ordered = not self.numbering.is_bullet(num_id, ilvl)
             if ordered:
                 self.numbering.next(num_id, ilvl)
-            self.elements.append(Element("item", text, markdown, level=ilvl, ordered=ordered, where=where))
+            self.elements.append(
+                Element("item", text, markdown, level=ilvl, ordered=ordered, where=where, emphasis=emphasis)
+            )
         else:
-            self.elements.append(Element("paragraph", text, markdown, where=where))
+            self.elements.append(Element("paragraph", text, markdown, where=where, emphasis=emphasis))
         for note in notes:
             self.elements.append(Element("note", note.text, number=note.number, where=where))
 

@@ -18,6 +18,7 @@ from odf.namespaces import DRAWNS, FONS, STYLENS, TABLENS, TEXTNS
 from odf.opendocument import load
 
 from convention.domain.documents.docx import format_number, runs_markdown
+from convention.domain.documents.emphasis import Span, runs_emphasis
 from convention.domain.textimport import Element, TextIssue
 
 TITLE_NAMES = frozenset({"title", "titre"})
@@ -119,8 +120,8 @@ class _Reader:
 
     # text ------------------------------------------------------------------------------------
 
-    def runs(self, node, collect_notes: bool = True) -> tuple[str, str, int, list[Element]]:
-        """(plain text, Markdown, images, notes called) of a paragraph or heading."""
+    def runs(self, node, collect_notes: bool = True) -> tuple[str, str, int, list[Element], tuple[Span, ...]]:
+        """(plain text, Markdown, images, notes called, emphasis spans over the plain text) of a paragraph."""
         plain: list[str] = []
         marked: list[tuple[str, bool, bool]] = []
         notes: list[Element] = []
@@ -168,7 +169,7 @@ class _Reader:
                     walk(child, fmt)
 
         walk(node, base)
-        return "".join(plain), runs_markdown(marked), images, notes
+        return "".join(plain), runs_markdown(marked), images, notes, runs_emphasis(marked)
 
     def words(self, node) -> str:
         """The words of a note body or a table cell (its paragraphs, one after the other)."""
@@ -202,13 +203,14 @@ class _Reader:
 
     def paragraph(self, node, *, list_level: int | None = None, bullet: bool = True) -> None:
         self.paragraphs += 1
-        text, markdown, images, notes = self.runs(node)
+        text, markdown, images, notes, emphasis = self.runs(node)
         where = self.where(text)
         if images:
             self.warnings.append(TextIssue(0, f"{images} image(s) ignorée(s) : seul le texte est importé.", where))
         if not text.strip():
             return
         markdown = markdown if markdown != text else ""
+        emphasis = emphasis if markdown else ()
         style = _attr(node, TEXTNS, "style-name")
         level = None
         if _local(node) == (TEXTNS, "h"):
@@ -222,9 +224,11 @@ class _Reader:
             number = self.heading_number(level)
             self.elements.append(Element("heading", text, level=level, number=number, where=where))
         elif list_level is not None:
-            self.elements.append(Element("item", text, markdown, level=list_level, ordered=not bullet, where=where))
+            self.elements.append(
+                Element("item", text, markdown, level=list_level, ordered=not bullet, where=where, emphasis=emphasis)
+            )
         else:
-            self.elements.append(Element("paragraph", text, markdown, where=where))
+            self.elements.append(Element("paragraph", text, markdown, where=where, emphasis=emphasis))
         for note in notes:
             self.elements.append(Element("note", note.text, number=note.number, where=where))
 
