@@ -20,8 +20,8 @@ def init_api(app: Flask) -> None:
     from convention.extensions import csrf
 
     api.init_app(app)
-    from convention.api import views
+    from convention.api import polls, views
 
-    for blp in views.BLUEPRINTS:
+    for blp in [*views.BLUEPRINTS, polls.blp]:
         api.register_blueprint(blp, url_prefix="/api/v1")
         csrf.exempt(blp)

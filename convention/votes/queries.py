@@ -77,8 +77,3 @@ def list_text_version_choices() -> list[tuple[int, str]]:
     return [
         (vid, f"{title} — version {number}" + (f" ({label})" if label else "")) for vid, number, label, title in rows
     ]
-
-
-def get_results(poll: Poll):
-    """The stored results of the last count (rewritten in convention/votes/results.py)."""
-    return None

@@ -71,9 +71,7 @@ def audit_actions(amendment: Amendment) -> list[str]:
 
 def notified(user, kind: NotificationKind) -> list[Notification]:
     return list(
-        db.session.scalars(
-            sa.select(Notification).filter_by(user_id=user.id, kind=kind).order_by(Notification.id)
-        )
+        db.session.scalars(sa.select(Notification).filter_by(user_id=user.id, kind=kind).order_by(Notification.id))
     )
 
 
@@ -325,9 +323,11 @@ def test_identical_overlapping_and_unrelated_amendments(world):
     refresh(one, two, three, elsewhere, later)
     assert one.cluster_id == two.cluster_id == three.cluster_id is not None
     assert elsewhere.cluster_id is None and later.cluster_id is None
-    related = ops.related_amendments(world.text.id, "I-1-1", ops.compute(
-        world.version, world.block("I-1-1"), ops.AmendmentData("modifier", IDENTICAL_EDIT)
-    )[0])
+    related = ops.related_amendments(
+        world.text.id,
+        "I-1-1",
+        ops.compute(world.version, world.block("I-1-1"), ops.AmendmentData("modifier", IDENTICAL_EDIT))[0],
+    )
     relations = {r.amendment.number: r.relation for r in related}
     assert relations[1] == relations[2] == Relation.IDENTICAL
     assert relations[3] in (Relation.OVERLAP, Relation.SIMILAR)
@@ -455,8 +455,13 @@ def test_bulk_review_keeps_what_it_did_when_one_fails(world):
 
 def test_chapter_assignment_gives_and_takes_the_review(world):
     committee, pilot = world.users["committee"], world.users["pilot_this_group"]
-    one = submit(world, "section_secretary", "I-2-1", edit(world.block("I-2-1").text, "éducative", "d'abord éducative"),
-                 unit=world.section)
+    one = submit(
+        world,
+        "section_secretary",
+        "I-2-1",
+        edit(world.block("I-2-1").text, "éducative", "d'abord éducative"),
+        unit=world.section,
+    )
     with pytest.raises(PermissionDenied):
         ops.declare_admissibility(pilot, one, True, "Recevable.", today=TODAY)
     db.session.rollback()
@@ -503,7 +508,9 @@ def test_two_adopted_amendments_in_conflict_are_settled_by_going_back_on_one(cli
     assert second.steps[-1].kind == StepKind.RECONSIDERED
     assert queries.adopted_conflicts([first, second]) == {}
     assert "amendment.reconsider" in audit_actions(second)
-    assert notified(world.users["author"], NotificationKind.AMENDMENT_DECISION)[-1].subject.endswith("de nouveau en examen")
+    assert notified(world.users["author"], NotificationKind.AMENDMENT_DECISION)[-1].subject.endswith(
+        "de nouveau en examen"
+    )
     # Rejected, it may not be reconsidered: the message says what is possible instead.
     ops.decide_amendment(committee, second, S.REJECTED, "En conflit.", today=TODAY)
     with pytest.raises(IllegalTransition, match="Possible maintenant : le maintenir"):

@@ -89,9 +89,7 @@ def test_invite_user_stores_only_the_hash_and_mails_after_commit(invited, app):
         assert secret not in token.token_hash
         assert token.purpose is TokenPurpose.INVITATION
         hours = app.config["INVITATION_TOKEN_HOURS"]
-        assert abs(
-            token.expires_dt - (token.created_dt + dt.timedelta(hours=hours))
-        ) < dt.timedelta(seconds=1)
+        assert abs(token.expires_dt - (token.created_dt + dt.timedelta(hours=hours))) < dt.timedelta(seconds=1)
         assert outbox == []  # nothing leaves before the commit
         db.session.commit()
     assert len(outbox) == 1

@@ -107,9 +107,7 @@ def make_event(
         title=title,
         description=description,
         starts_dt=starts_dt,
-        ends_dt=ends_dt
-        if ends_dt is not None
-        else (None if is_all_day else starts_dt + dt.timedelta(hours=2)),
+        ends_dt=ends_dt if ends_dt is not None else (None if is_all_day else starts_dt + dt.timedelta(hours=2)),
         is_all_day=is_all_day,
         place=place,
         online_url=online_url,
@@ -121,9 +119,7 @@ def make_event(
     db.session.add(event)
     db.session.flush()
     if kind == EventKind.HEARING:
-        expert = Person(
-            full_name=f"Experte {event.id}", titles="Magistrate", organisation="Cour de cassation"
-        )
+        expert = Person(full_name=f"Experte {event.id}", titles="Magistrate", organisation="Cour de cassation")
         db.session.add(expert)
         db.session.flush()
         event.participants.append(EventPerson(person=expert, role=EventPersonRole.EXPERT))
@@ -196,9 +192,7 @@ def test_a_pilot_cannot_create_for_another_group(world):
 
 def test_a_pilot_must_name_one_of_their_groups(world):
     with pytest.raises(PermissionDenied):
-        operations.create_event(
-            world.users["pilot"], world.convention, event_data(world, working_group_ids=[])
-        )
+        operations.create_event(world.users["pilot"], world.convention, event_data(world, working_group_ids=[]))
 
 
 def test_the_committee_creates_an_event_without_group(world):
@@ -227,17 +221,13 @@ def test_the_end_must_follow_the_start(world):
 
 def test_update_records_the_changes_and_keeps_unmoderated_groups(world):
     event = make_event(world, groups=(world.group1, world.group2))
-    data = event_data(
-        world, title="Nouveau titre", working_group_ids=[world.group1.id, world.group2.id]
-    )
+    data = event_data(world, title="Nouveau titre", working_group_ids=[world.group1.id, world.group2.id])
     operations.update_event(world.users["pilot"], event, data)
     assert event.title == "Nouveau titre"
     assert audits("event.update")[0].data["changes"]["title"]["new"] == "Nouveau titre"
     # Removing a group the pilot does not animate is refused.
     with pytest.raises(PermissionDenied):
-        operations.update_event(
-            world.users["pilot"], event, event_data(world, working_group_ids=[world.group1.id])
-        )
+        operations.update_event(world.users["pilot"], event, event_data(world, working_group_ids=[world.group1.id]))
 
 
 def test_a_pilot_of_another_group_cannot_edit(world):
@@ -286,9 +276,7 @@ def test_others_cannot_publish_minutes(world, role):
 
 
 def statuses(event: Event, users: dict[str, User]) -> dict[str, str]:
-    rows = db.session.scalars(
-        sa.select(EventRegistration).where(EventRegistration.event_id == event.id)
-    ).all()
+    rows = db.session.scalars(sa.select(EventRegistration).where(EventRegistration.event_id == event.id)).all()
     names = {u.id: key for key, u in users.items()}
     return {names[r.user_id]: r.status.value for r in rows}
 
@@ -296,21 +284,10 @@ def statuses(event: Event, users: dict[str, User]) -> dict[str, str]:
 def test_capacity_waiting_list_and_promotion_on_cancellation(world):
     event = make_event(world, capacity=2)
     u = world.users
-    assert (
-        operations.register_for_event(u["militant"], event, now=NOW).status
-        == RegistrationStatus.REGISTERED
-    )
-    assert (
-        operations.register_for_event(u["secretary"], event, now=NOW).status
-        == RegistrationStatus.REGISTERED
-    )
-    assert (
-        operations.register_for_event(u["bn"], event, now=NOW).status == RegistrationStatus.WAITING
-    )
-    assert (
-        operations.register_for_event(u["committee"], event, now=NOW).status
-        == RegistrationStatus.WAITING
-    )
+    assert operations.register_for_event(u["militant"], event, now=NOW).status == RegistrationStatus.REGISTERED
+    assert operations.register_for_event(u["secretary"], event, now=NOW).status == RegistrationStatus.REGISTERED
+    assert operations.register_for_event(u["bn"], event, now=NOW).status == RegistrationStatus.WAITING
+    assert operations.register_for_event(u["committee"], event, now=NOW).status == RegistrationStatus.WAITING
     assert statuses(event, u) == {
         "militant": "registered",
         "secretary": "registered",
@@ -369,17 +346,11 @@ def test_double_registration_is_refused(world):
 def test_the_unique_constraint_backs_the_check(world):
     event = make_event(world)
     user = world.users["militant"]
-    db.session.add(
-        EventRegistration(event_id=event.id, user_id=user.id, status=RegistrationStatus.REGISTERED)
-    )
+    db.session.add(EventRegistration(event_id=event.id, user_id=user.id, status=RegistrationStatus.REGISTERED))
     db.session.flush()
     with pytest.raises(sa.exc.IntegrityError):
         with db.session.begin_nested():
-            db.session.add(
-                EventRegistration(
-                    event_id=event.id, user_id=user.id, status=RegistrationStatus.WAITING
-                )
-            )
+            db.session.add(EventRegistration(event_id=event.id, user_id=user.id, status=RegistrationStatus.WAITING))
 
 
 def test_no_registration_for_a_past_event(world):
@@ -403,6 +374,8 @@ def test_feed_token_regeneration_replaces_the_secret(world):
     assert row.token_hash == CalendarFeedToken.hash(second) and second not in row.token_hash
     assert operations.revoke_feed_token(user) is True
     assert operations.revoke_feed_token(user) is False
-    assert [e.action for e in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))][
-        -3:
-    ] == ["calendar_feed.create", "calendar_feed.regenerate", "calendar_feed.revoke"]
+    assert [e.action for e in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))][-3:] == [
+        "calendar_feed.create",
+        "calendar_feed.regenerate",
+        "calendar_feed.revoke",
+    ]

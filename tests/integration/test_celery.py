@@ -78,9 +78,7 @@ def test_a_real_worker_runs_a_task_through_redis():
     celery_app.conf.task_default_queue = f"convention-test-{uuid.uuid4().hex[:8]}"
     add, fail = _register_tasks(celery_app)
     try:
-        with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-        ):
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
             async_result = add.delay(20, 22)
             result = async_result.get(timeout=30)
             assert async_result.successful()

@@ -45,9 +45,7 @@ def actions(contribution) -> list[str]:
     return list(
         db.session.scalars(
             sa.select(AuditEntry.action)
-            .where(
-                AuditEntry.object_type == "Contribution", AuditEntry.object_id == contribution.id
-            )
+            .where(AuditEntry.object_type == "Contribution", AuditEntry.object_id == contribution.id)
             .order_by(AuditEntry.id)
         )
     )
@@ -60,9 +58,7 @@ def notified(user) -> list[Notification]:
 # --- phase ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("when", "expected"), [("before", False), ("during", True), ("after", False)]
-)
+@pytest.mark.parametrize(("when", "expected"), [("before", False), ("during", True), ("after", False)])
 def test_submissions_follow_the_dates_of_the_contributions_phase(database, when, expected):
     world = build_world(when)
     assert submissions_open(world.convention, TODAY) is expected
@@ -184,9 +180,7 @@ def test_a_unit_contribution_needs_the_meeting_date_and_the_secretary_role(world
 def test_the_author_edits_until_review_starts(world):
     militant = world.users["militant"]
     contribution = ops.submit_contribution(militant, world.convention, data(world), today=TODAY)
-    ops.update_contribution(
-        militant, contribution, data(world, title="Nouveau titre", working_group=None), today=TODAY
-    )
+    ops.update_contribution(militant, contribution, data(world, title="Nouveau titre", working_group=None), today=TODAY)
     assert contribution.title == "Nouveau titre" and contribution.working_group_id is None
     assert contribution.updated_dt is not None
     with pytest.raises(PermissionDenied):  # someone else
@@ -334,16 +328,12 @@ def test_an_attachment_is_stored_outside_the_static_files_under_a_random_name(wo
     assert static not in stored.resolve().parents
 
     # Replacing it deletes the old file once the change is committed.
-    ops.update_contribution(
-        militant, contribution, data(world), today=TODAY, upload=Upload("v2.pdf", PDF_BYTES)
-    )
+    ops.update_contribution(militant, contribution, data(world), today=TODAY, upload=Upload("v2.pdf", PDF_BYTES))
     assert stored.exists()
     db.session.commit()
     assert not stored.exists()
     replaced = uploads / "contributions" / contribution.attachment_storage
-    ops.update_contribution(
-        militant, contribution, data(world), today=TODAY, remove_attachment=True
-    )
+    ops.update_contribution(militant, contribution, data(world), today=TODAY, remove_attachment=True)
     db.session.commit()
     assert not replaced.exists() and not contribution.has_attachment
 

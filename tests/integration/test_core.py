@@ -78,9 +78,7 @@ def test_after_commit_and_savepoints(database, convention):
 def test_naive_datetimes_are_refused(database):
     import datetime as dt
 
-    convention = Convention(
-        slug="n", title="N", short_title="N", created_dt=dt.datetime(2024, 1, 1)
-    )
+    convention = Convention(slug="n", title="N", short_title="N", created_dt=dt.datetime(2024, 1, 1))
     database.session.add(convention)
     with pytest.raises(sa.exc.StatementError):
         database.session.flush()

@@ -61,9 +61,7 @@ def test_demo_population(database):
     isere = database.session.scalar(sa.select(Federation).filter_by(code="38"))
     assert isere.title == "Fédération de l'Isère"
     assert "Grenoble" in [s.name for s in isere.sections]
-    members = database.session.scalars(
-        sa.select(Member).where(Member.membership_number.like("PS%"))
-    ).all()
+    members = database.session.scalars(sa.select(Member).where(Member.membership_number.like("PS%"))).all()
     assert len(members) == 200
     assert len({m.email for m in members}) == 200
     assert all(m.email.endswith("@exemple.fr") for m in members)
@@ -163,9 +161,7 @@ def test_flask_seed_demo_honours_members_and_creates_every_account(app, database
     group = database.session.scalar(sa.select(WorkingGroup).filter_by(number=1))
     pilot = users["demo.pilote@exemple.fr"]
     assert pilot.has_role(Role.PILOT, working_group_id=group.id)
-    assert users["demo.comite@exemple.fr"].has_role(
-        Role.COMMITTEE, convention_id=group.convention_id
-    )
+    assert users["demo.comite@exemple.fr"].has_role(Role.COMMITTEE, convention_id=group.convention_id)
     secretary = users["demo.section@exemple.fr"]
     assert secretary.has_role(Role.SECTION_SECRETARY, section_id=secretary.member.section_id)
     assert secretary.member.section.name == "Grenoble"

@@ -130,10 +130,7 @@ def test_every_bad_line_is_reported_and_nothing_is_written(database, federations
     assert "ligne 3 : adresse électronique invalide « foo@ »" in output
     assert "ligne 4 : prénom manquant(e)" in output
     assert "ligne 5 : numéro d'adhérent « 1001 » en double (déjà ligne 2)" in output
-    assert (
-        "ligne 6 : adresse électronique « camille.lefevre@exemple.fr » en double (déjà ligne 2)"
-        in output
-    )
+    assert "ligne 6 : adresse électronique « camille.lefevre@exemple.fr » en double (déjà ligne 2)" in output
     assert "ligne 7 : fédération inconnue « Corse »" in output  # checked along with the rest
     assert "ligne 8 : date de cotisation invalide « 31/02/2027 »" in output
     assert "ligne 9 : 6 champ(s) au lieu de 7" in output
@@ -199,9 +196,7 @@ def test_dry_run_counts_without_writing(database, federations, runner, tmp_path)
 
 def test_bulk_import_of_many_lines(database, federations):
     """5,000 lines in a handful of queries (the benchmark in bench/ goes to 100,000)."""
-    lines = [HEADER] + [
-        f"{n};Prénom{n};Nom{n};p{n}@exemple.fr;Section {n % 7};38;2027-12-31" for n in range(5000)
-    ]
+    lines = [HEADER] + [f"{n};Prénom{n};Nom{n};p{n}@exemple.fr;Section {n % 7};38;2027-12-31" for n in range(5000)]
     data = ("\n".join(lines)).encode()
     statements = []
 

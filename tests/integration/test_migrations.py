@@ -96,8 +96,7 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_database):
     heads = _head_revisions()
     if not heads:
         pytest.fail(
-            "no revision in migrations/versions: nothing to upgrade to "
-            '(run `flask db migrate -m "initial schema"`).',
+            'no revision in migrations/versions: nothing to upgrade to (run `flask db migrate -m "initial schema"`).',
             pytrace=False,
         )
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_database_url(empty_database))
@@ -125,19 +124,24 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_database):
 
             with engine.begin() as conn:
                 user_id = conn.execute(
-                    sa.text("INSERT INTO users (email, display_name, is_enabled, created_dt) "
-                            "VALUES ('k@exemple.fr', 'K', true, CURRENT_TIMESTAMP) RETURNING id")
+                    sa.text(
+                        "INSERT INTO users (email, display_name, is_enabled, created_dt) "
+                        "VALUES ('k@exemple.fr', 'K', true, CURRENT_TIMESTAMP) RETURNING id"
+                    )
                 ).scalar_one()
                 for kind in NotificationKind:
                     conn.execute(
-                        sa.text("INSERT INTO notification (user_id, kind, subject, body, url, created_dt, "
-                                "email_status, attempts) VALUES (:u, :k, 's', '', '', CURRENT_TIMESTAMP, "
-                                "'skipped', 0)"),
+                        sa.text(
+                            "INSERT INTO notification (user_id, kind, subject, body, url, created_dt, "
+                            "email_status, attempts) VALUES (:u, :k, 's', '', '', CURRENT_TIMESTAMP, "
+                            "'skipped', 0)"
+                        ),
                         {"u": user_id, "k": kind.value},
                     )
                     conn.execute(
-                        sa.text("INSERT INTO notification_preference (user_id, kind, frequency) "
-                                "VALUES (:u, :k, 'never')"),
+                        sa.text(
+                            "INSERT INTO notification_preference (user_id, kind, frequency) VALUES (:u, :k, 'never')"
+                        ),
                         {"u": user_id, "k": kind.value},
                     )
 
@@ -153,8 +157,7 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_database):
         assert not left, f"downgrade base left tables behind: {sorted(left)}"
         assert not diffs, (
             f"the models differ from the migrations on {engine.dialect.name}; write a revision "
-            "(`flask db migrate -m …`) and review it:\n"
-            + "\n".join(f"  - {describe(diff)}" for diff in diffs)
+            "(`flask db migrate -m …`) and review it:\n" + "\n".join(f"  - {describe(diff)}" for diff in diffs)
         )
         assert set(db.metadata.tables) <= upgraded
     finally:

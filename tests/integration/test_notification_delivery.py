@@ -296,8 +296,14 @@ def test_a_worker_that_died_mid_send_is_replaced_by_the_sweep(ctx, smtp):
 def test_daily_digest_groups_the_day_and_is_sent_once(ctx, smtp):
     user = make_user()
     other = make_user("bruno@exemple.fr", "Bruno")
-    operations.set_preferences(user, user, {NotificationKind.TEXT_VERSION: NotificationFrequency.DAILY,
-                                            NotificationKind.GROUP_EVENT: NotificationFrequency.DAILY})
+    operations.set_preferences(
+        user,
+        user,
+        {
+            NotificationKind.TEXT_VERSION: NotificationFrequency.DAILY,
+            NotificationKind.GROUP_EVENT: NotificationFrequency.DAILY,
+        },
+    )
     notify(user, NotificationKind.TEXT_VERSION, "Version 3 du texte")
     notify(user, NotificationKind.GROUP_EVENT, "Réunion du groupe 2 le 4 mars")
     notify(user, NotificationKind.POLL, "Le scrutin est ouvert")
@@ -352,9 +358,7 @@ def running_worker(app, smtp):
     # A queue of our own, so that nothing else on this Redis database is consumed.
     celery_app.conf.task_default_queue = f"convention-test-{uuid.uuid4().hex[:8]}"
     try:
-        with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
-        ):
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
             yield flask_app
     finally:
         celery_app.close()
@@ -388,9 +392,7 @@ def test_a_real_worker_delivers_through_redis(app, smtp):
 def test_broker_down_then_back_delivers_each_once(app, smtp, caplog):
     require_redis()
     smtp.messages.clear()
-    dead = make_app(
-        app, smtp, CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0", CELERY_TASK_ALWAYS_EAGER=False
-    )
+    dead = make_app(app, smtp, CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0", CELERY_TASK_ALWAYS_EAGER=False)
     caplog.set_level(logging.ERROR, logger="convention.core.after_commit")
     try:
         with dead.app_context():

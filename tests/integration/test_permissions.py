@@ -47,9 +47,7 @@ def _build_world(persist: bool):
     other_convention = add(Convention(slug="autre", title="Autre", short_title="Autre"))
 
     def group(conv, number):
-        return add(
-            WorkingGroup(convention=conv, convention_id=conv.id, number=number, title="Groupe")
-        )
+        return add(WorkingGroup(convention=conv, convention_id=conv.id, number=number, title="Groupe"))
 
     group1, group2, other_group = (
         group(convention, 1),
@@ -58,9 +56,7 @@ def _build_world(persist: bool):
     )
 
     def user(name, role=None, **scope):
-        account = add(
-            User(email=f"{name}@example.org", display_name=name, password_hash="x", is_enabled=True)
-        )
+        account = add(User(email=f"{name}@example.org", display_name=name, password_hash="x", is_enabled=True))
         if role is not None:
             add(RoleAssignment(user=account, user_id=account.id, role=role, **scope))
         return account
@@ -102,9 +98,7 @@ def world_db(database):
     """The same world in the test database, with phases (for the operations)."""
     users, objects = _build_world(persist=True)
     for position, (kind, starts_on, ends_on) in enumerate(PHASE_DATES):
-        objects["convention"].phases.append(
-            Phase(kind=kind, position=position, starts_on=starts_on, ends_on=ends_on)
-        )
+        objects["convention"].phases.append(Phase(kind=kind, position=position, starts_on=starts_on, ends_on=ends_on))
     db.session.flush()
     return users, objects
 
@@ -204,9 +198,7 @@ def test_missing_objects_are_never_allowed(world):
 def test_a_secretary_of_two_sections_sees_both(world_db):
     users, objects = world_db
     secretary = users["section_secretary"]
-    db.session.add(
-        RoleAssignment(user=secretary, role=Role.SECTION_SECRETARY, section_id=objects["lyon1"].id)
-    )
+    db.session.add(RoleAssignment(user=secretary, role=Role.SECTION_SECRETARY, section_id=objects["lyon1"].id))
     db.session.flush()
     assert perms.can_view_unit_members(secretary, section=objects["lyon1"])
     assert perms.can_view_unit_members(secretary, section=objects["grenoble"])

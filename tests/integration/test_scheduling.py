@@ -138,9 +138,7 @@ def test_the_current_phase_is_announced_once(members):
 def test_a_fresh_install_announces_only_the_current_phase(members):
     """Working groups and contributions ended before the first tick ever: no burst of old news."""
     run_tick(at_paris(dt.date(2026, 5, 3)))
-    assert {n.subject for n in phase_notifications()} == {
-        "La convention entre dans l'étape « Amendements »"
-    }
+    assert {n.subject for n in phase_notifications()} == {"La convention entre dans l'étape « Amendements »"}
     assert count(ScheduledOccurrence) == 1
 
 
@@ -219,9 +217,7 @@ def test_the_celery_task_ticks_now(app, members):
     second = task.delay().get(timeout=5)
     assert first["failed"] == [] and first["results"]["phases"]["phases"] == 1
     assert second["results"]["phases"]["phases"] == 0
-    assert {n.subject for n in phase_notifications()} == {
-        f"La convention entre dans l'étape « {current.label} »"
-    }
+    assert {n.subject for n in phase_notifications()} == {f"La convention entre dans l'étape « {current.label} »"}
 
 
 def test_a_phase_begun_long_ago_is_recorded_without_being_announced(members):
@@ -306,4 +302,3 @@ def test_a_started_event_is_not_reminded_and_a_late_one_says_today(world):
     db.session.commit()
     assert run_tick(paris(2026, 4, 10, 18, 45))["results"]["event_reminders"]["events"] == 1
     assert [n.subject for n in reminders()] == ["Rappel : « Réunion imprévue » aujourd'hui à 20:00"]
-

@@ -120,9 +120,7 @@ def _block_id(text_fragment: str) -> int:
 def test_rebuild_indexes_every_kind(database):
     data = build_search_data()
     counts = dict(
-        db.session.execute(
-            sa.select(SearchDocument.kind, sa.func.count()).group_by(SearchDocument.kind)
-        ).all()
+        db.session.execute(sa.select(SearchDocument.kind, sa.func.count()).group_by(SearchDocument.kind)).all()
     )
     assert counts == {SearchKind.TEXT: 3, SearchKind.CONTRIBUTION: 3, SearchKind.EVENT: 1}
     assert rebuild_index(data["convention"].id) == 7  # idempotent: the same rows again
@@ -171,9 +169,7 @@ def test_filters_by_kind_and_working_group(database):
     group1, group2 = data["groups"]
     everything = _kinds_and_ids(search(cid, "médiation"))
     assert {kind for kind, _ in everything} == {"contribution", "event"}
-    assert _kinds_and_ids(search(cid, "médiation", kind=SearchKind.EVENT)) == {
-        ("event", data["event"].id)
-    }
+    assert _kinds_and_ids(search(cid, "médiation", kind=SearchKind.EVENT)) == {("event", data["event"].id)}
     in_group2 = _kinds_and_ids(search(cid, "médiation", working_group_id=group2.id))
     assert in_group2 == {("contribution", data["contributions"][2].id), ("event", data["event"].id)}
     in_group1 = _kinds_and_ids(search(cid, "médiation", working_group_id=group1.id))

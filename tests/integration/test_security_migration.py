@@ -23,8 +23,10 @@ def test_feed_secrets_are_hashed_in_place_and_keep_working(empty_database):  # n
             upgrade(directory=str(MIGRATIONS), revision=f"{REVISION}-1")
             with engine.begin() as conn:
                 user_id = conn.execute(
-                    sa.text("INSERT INTO users (email, display_name, is_enabled, created_dt) "
-                            "VALUES ('f@exemple.fr', 'F', true, CURRENT_TIMESTAMP) RETURNING id")
+                    sa.text(
+                        "INSERT INTO users (email, display_name, is_enabled, created_dt) "
+                        "VALUES ('f@exemple.fr', 'F', true, CURRENT_TIMESTAMP) RETURNING id"
+                    )
                 ).scalar_one()
                 conn.execute(
                     sa.text("INSERT INTO calendar_feed_token (user_id, token, created_dt) "

@@ -76,17 +76,13 @@ def test_seven_working_groups_with_animators(database, seeded_once):
 
 
 def test_december_ninth_holds_two_events(database, seeded_once):
-    events = [
-        e for e in database.session.scalars(sa.select(Event)) if e.day == dt.date(2024, 12, 9)
-    ]
+    events = [e for e in database.session.scalars(sa.select(Event)) if e.day == dt.date(2024, 12, 9)]
     assert len(events) == 2
     assert {e.part_of_day for e in events} == {"Matin", "Soir"}
 
 
 def test_both_contribution_lists(database, seeded_once):
-    platform = database.session.scalars(
-        sa.select(Contribution).filter_by(channel=Channel.PLATFORM)
-    ).all()
+    platform = database.session.scalars(sa.select(Contribution).filter_by(channel=Channel.PLATFORM)).all()
     email = database.session.scalars(sa.select(Contribution).filter_by(channel=Channel.EMAIL)).all()
     assert len(email) == 9
     numbers = sorted(c.number for c in platform)

@@ -56,9 +56,7 @@ def with_database(url: str, name: str) -> str:
 def postgres_admin_url() -> str:
     """The maintenance database, used to CREATE and DROP throwaway databases (libpq form)."""
     url = with_database(postgres_url(), "postgres")
-    return url.replace("postgresql+psycopg://", "postgresql://", 1).replace(
-        "postgres://", "postgresql://", 1
-    )
+    return url.replace("postgresql+psycopg://", "postgresql://", 1).replace("postgres://", "postgresql://", 1)
 
 
 def redis_url() -> str:
@@ -68,9 +66,7 @@ def redis_url() -> str:
 def _unreachable(what: str, url: str, error: Exception, wanted: bool) -> None:
     message = f"{what} is not reachable at {url}: {error.__class__.__name__}: {error}"
     if wanted:
-        pytest.fail(
-            message + " (CI must test against it: start it, see .ci/services)", pytrace=False
-        )
+        pytest.fail(message + " (CI must test against it: start it, see .ci/services)", pytrace=False)
     pytest.skip(message + " (set CI=true to make this a failure)")
 
 
@@ -120,9 +116,7 @@ def test_postgres_answers_and_has_unaccent():
     url = require_postgres()
     with psycopg.connect(url, connect_timeout=5) as conn:
         version = conn.execute("SHOW server_version_num").fetchone()[0]
-        unaccent = conn.execute(
-            "SELECT count(*) FROM pg_available_extensions WHERE name = 'unaccent'"
-        ).fetchone()[0]
+        unaccent = conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'unaccent'").fetchone()[0]
     assert int(version) >= 150000, f"PostgreSQL 15 or later expected, got {version}"
     assert unaccent == 1, "the unaccent extension is missing: install postgresql-contrib"
 

@@ -96,9 +96,10 @@ def test_the_job_succeeds_and_stores_a_pdf_named_after_the_version(exported, app
     assert job.result["lines"][0].startswith(f"« {version.text.title} », version {version.number} : ")
     assert f"{proposals} propositions." in job.result["lines"][0]
     assert job.result["links"] == [{"url": f"/texte/?version={version.number}", "label": "Revenir au texte"}]
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "job.start")
-    ) >= 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "job.start"))
+        >= 1
+    )
 
 
 def test_the_pdf_holds_the_title_the_chapters_the_proposals_and_page_numbers(exported, app_ctx, tmp_path):
@@ -192,4 +193,3 @@ def test_every_version_of_the_text_has_its_own_export_key(exported, app_ctx):
     db.session.flush()
     assert export.find_export(other) is None
     db.session.rollback()
-

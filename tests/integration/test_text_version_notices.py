@@ -55,9 +55,7 @@ def test_the_seed_notifies_nobody_and_a_later_import_notifies_everyone(database)
 
     convention = db.session.scalars(sa.select(Convention)).one()
     parsed = parse_bytes(MARKDOWN.encode(), fmt="markdown", filename="amende.md")
-    version = import_text_version(
-        None, convention, parsed, label="Texte amendé", status=VersionStatus.AMENDED
-    )
+    version = import_text_version(None, convention, parsed, label="Texte amendé", status=VersionStatus.AMENDED)
     db.session.commit()
     assert version.number == 2
     sent = text_notices()

@@ -90,12 +90,8 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> str:
     return str(path)
 
 
-def test_markdown_import_creates_the_text_and_its_first_version(
-    database, convention, runner, tmp_path
-):
-    result = runner.invoke(
-        args=["texts", "import", write(tmp_path, "projet.md", MARKDOWN), "--convention", "securite"]
-    )
+def test_markdown_import_creates_the_text_and_its_first_version(database, convention, runner, tmp_path):
+    result = runner.invoke(args=["texts", "import", write(tmp_path, "projet.md", MARKDOWN), "--convention", "securite"])
     assert result.exit_code == 0, result.output
     assert "Version 1" in result.output and "3 proposition(s)" in result.output
     database.session.expire_all()
@@ -146,9 +142,7 @@ def test_markdown_import_creates_the_text_and_its_first_version(
 def test_a_second_import_adds_a_version(database, convention, runner, tmp_path):
     path = write(tmp_path, "projet.md", MARKDOWN)
     assert runner.invoke(args=["texts", "import", path]).exit_code == 0
-    result = runner.invoke(
-        args=["texts", "import", path, "--label", "Texte amendé", "--status", "amended"]
-    )
+    result = runner.invoke(args=["texts", "import", path, "--label", "Texte amendé", "--status", "amended"])
     assert result.exit_code == 0, result.output
     database.session.expire_all()
     assert count(database, Text) == 1
@@ -158,9 +152,7 @@ def test_a_second_import_adds_a_version(database, convention, runner, tmp_path):
         (2, "Texte amendé", VersionStatus.AMENDED),
     ]
     # Anchors are per version: the same anchors exist in both.
-    anchors = database.session.scalars(
-        sa.select(Block.anchor).where(Block.version_id == versions[1].id)
-    )
+    anchors = database.session.scalars(sa.select(Block.anchor).where(Block.version_id == versions[1].id))
     assert "II-1-2" in set(anchors)
 
 
@@ -222,9 +214,7 @@ def test_a_bad_file_writes_nothing(database, convention, runner, tmp_path, conte
 
 
 def test_unknown_convention(database, convention, runner, tmp_path):
-    result = runner.invoke(
-        args=["texts", "import", write(tmp_path, "a.md", MARKDOWN), "--convention", "inconnue"]
-    )
+    result = runner.invoke(args=["texts", "import", write(tmp_path, "a.md", MARKDOWN), "--convention", "inconnue"])
     assert result.exit_code != 0
     assert "Convention introuvable" in result.output
     assert count(database, Text) == 0
@@ -234,16 +224,12 @@ def test_writer_takes_seed_records(database, convention):
     """The seed loader's path: records in, numbered version out, duplicate numbers made unique."""
     text = Text(convention_id=convention.id, slug="texte", title="Texte")
     parts = (
-        PartRecord(
-            "", "Préambule", (ChapterRecord("", "", (BlockRecord("paragraph", "Avant-propos."),)),)
-        ),
+        PartRecord("", "Préambule", (ChapterRecord("", "", (BlockRecord("paragraph", "Avant-propos."),)),)),
         PartRecord(
             "I",
             "Partie",
             (
-                ChapterRecord(
-                    "1", "Un", (BlockRecord("proposal", "P1"), BlockRecord("proposal", "P2", "2"))
-                ),
+                ChapterRecord("1", "Un", (BlockRecord("proposal", "P1"), BlockRecord("proposal", "P2", "2"))),
                 ChapterRecord("1", "Doublon", (BlockRecord("proposal", "P3"),)),
                 ChapterRecord("2", "Deux", (BlockRecord("recommendation", "R", "7"),)),
             ),
