@@ -133,7 +133,6 @@ LABEL_STRINGS = (
     N_("Export des amendements (CSV ou XLSX)"),
     N_("Import d'un tableau d'amendements"),
     N_("Import d'un texte"),
-    N_("Export de vérification du scrutin"),
     N_("En attente"),
     N_("En cours"),
     N_("Terminé"),

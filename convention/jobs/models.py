@@ -34,7 +34,6 @@ class JobKind(enum.StrEnum):
     AMENDMENT_EXPORT = "amendment_export"  # the amendments as CSV or XLSX
     AMENDMENT_IMPORT = "amendment_import"  # a federation's spreadsheet of amendments
     TEXT_IMPORT = "text_import"  # a draft text from a DOCX, ODT, PDF or plain-text file
-    POLL_EXPORT = "poll_export"  # the verification export of a poll (anonymised ballots, minutes, roll hash)
 
 
 JOB_KIND_LABELS = {
@@ -48,7 +47,6 @@ JOB_KIND_LABELS = {
     JobKind.AMENDMENT_EXPORT: "Export des amendements (CSV ou XLSX)",
     JobKind.AMENDMENT_IMPORT: "Import d'un tableau d'amendements",
     JobKind.TEXT_IMPORT: "Import d'un texte",
-    JobKind.POLL_EXPORT: "Export de vérification du scrutin",
 }
 
 
@@ -57,7 +55,7 @@ PUBLIC_OUTPUTS = frozenset(
     {JobKind.TEXT_PDF, JobKind.AMENDMENT_BOOK, JobKind.TEXT_DOCX, JobKind.TEXT_ODT, JobKind.AMENDMENT_EXPORT}
 )
 # The steering committee's work on the text (and the Bureau national's).
-COMMITTEE_JOBS = frozenset({JobKind.TEXT_CONSOLIDATION, JobKind.AMENDMENT_IMPORT})
+COMMITTEE_JOBS = frozenset({JobKind.TEXT_CONSOLIDATION, JobKind.AMENDMENT_IMPORT, JobKind.TEXT_IMPORT})
 
 
 class JobState(enum.StrEnum):

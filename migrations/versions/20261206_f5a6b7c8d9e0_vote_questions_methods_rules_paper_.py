@@ -18,7 +18,8 @@ Issue 11 (the members' vote, complete):
   ``poll_turnout`` gains ``section_id`` and ``paper_voters``.
 - Existing polls are migrated: one question per poll (yes/no/abstain when its options are
   Pour/Contre(/blank), single choice otherwise), each ballot's option becomes its choices.
-- JobKind gains "text_import" and "poll_export": the CHECK of ``job.kind`` is rebuilt by hand.
+- JobKind gains "text_import" (the import of a draft text as a job, issue 12): the CHECK of
+  ``job.kind`` is rebuilt by hand.
 """
 import json
 
@@ -29,7 +30,7 @@ OLD_JOB_KINDS = (
     'member_import', 'text_pdf', 'tally', 'text_consolidation', 'amendment_book', 'text_docx', 'text_odt',
     'amendment_export', 'amendment_import',
 )
-NEW_JOB_KINDS = OLD_JOB_KINDS + ('text_import', 'poll_export')
+NEW_JOB_KINDS = OLD_JOB_KINDS + ('text_import',)
 
 
 def _job_kind_check(kinds):
@@ -246,7 +247,7 @@ def downgrade():
     # The vote's new data has no place in the old schema: jobs of the new kinds, polls' extra
     # questions, paper reports and counts go; each ballot keeps its first question's choice.
     bind = op.get_bind()
-    bind.execute(sa.text("DELETE FROM job WHERE kind IN ('text_import', 'poll_export')"))
+    bind.execute(sa.text("DELETE FROM job WHERE kind = 'text_import'"))
     _job_kind_check(OLD_JOB_KINDS)
     bind.execute(sa.text('DELETE FROM participation WHERE report_id IS NOT NULL'))
     bind.execute(sa.text('DELETE FROM poll_turnout'))

@@ -33,6 +33,9 @@ PATHS = [
     "/api/v1/search",
     "/api/v1/amendments",
     "/api/v1/amendments/{amendment_id}",
+    "/api/v1/polls",
+    "/api/v1/polls/{poll_id}",
+    "/api/v1/polls/{poll_id}/results",
 ]
 LISTS = ["/working-groups", "/events", "/contributions", "/texts"]
 

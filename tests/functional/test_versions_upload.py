@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from convention.domain.phases import PhaseKind
 from convention.extensions import db
-from convention.jobs.models import COMMITTEE_JOBS, Job, JobKind, JobState
+from convention.jobs.models import Job, JobKind, JobState
 from convention.texts.models import TextVersion, VersionStatus
 from tests.amendment_fixtures import build_world, log_in
 from tests.unit.test_document_import import (
@@ -166,11 +166,6 @@ def test_the_committee_publishes_a_draft_while_the_text_is_prepared(drafting, cl
     assert [(v.number, v.status) for v in versions()][-1] == (2, VersionStatus.DRAFT)
 
 
-@pytest.mark.xfail(
-    JobKind.TEXT_IMPORT not in COMMITTEE_JOBS,
-    reason="the job page shows a text import to the committee once TEXT_IMPORT is in jobs.models.COMMITTEE_JOBS",
-    strict=True,
-)
 def test_the_committee_follows_its_large_file_on_the_job_page(drafting, client, app, files, monkeypatch):
     monkeypatch.setitem(app.config, "TEXT_IMPORT_INLINE_MAX_BYTES", 1000)
     log_in(client, drafting.users["committee"])
