@@ -24,7 +24,7 @@ from convention.domain.polls import PollState, QuestionMethod, VoteChannel
 from convention.jobs import runner
 from convention.members.models import User
 from convention.notifications.models import Notification
-from convention.votes import operations
+from convention.votes import operations, paper
 from convention.votes.models import (
     Ballot,
     Participation,
@@ -175,6 +175,78 @@ def _cast_demo_ballots(
     return len(participations)
 
 
+def _demo_user(key: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == f"demo.{key}@exemple.fr"))
+
+
+def _split(total: int, weights: list[float], rng: random.Random) -> list[int]:
+    """``total`` spread over ``weights`` in whole numbers (the last share takes the rest)."""
+    shares = [int(total * w / sum(weights)) for w in weights[:-1]]
+    shares.append(total - sum(shares))
+    return shares
+
+
+def _paper_vote_in_grenoble(poll: Poll, rng: random.Random, meeting: dt.datetime) -> int:
+    """The Grenoble section votes on paper in its meeting: émargement, minutes, validation by the federation.
+
+    Through the operations, with the demo section secretary and the Isère federation secretary;
+    members with a demo account are left to vote online. Returns the paper voters (0 if the
+    demo accounts are missing).
+    """
+    secretary, federation = _demo_user("section"), _demo_user("federation")
+    if secretary is None or federation is None:
+        return 0
+    section = next(
+        (role.section for role in secretary.roles if role.section is not None),
+        None,
+    )
+    if section is None:
+        return 0
+    accounts = set(db.session.scalars(sa.select(User.member_id).where(User.member_id.is_not(None))))
+    members = [
+        member_id
+        for member_id in db.session.scalars(
+            sa.select(RollEntry.member_id)
+            .where(RollEntry.poll_id == poll.id, RollEntry.section_id == section.id)
+            .order_by(RollEntry.member_id)
+        )
+        if member_id not in accounts
+    ]
+    voters = members[: max(0, int(len(members) * 0.6))]
+    if not voters:
+        return 0
+    sheet = paper.open_report(secretary, poll, section, now=meeting)
+    for member_id in voters:
+        paper.mark_voter(secretary, sheet, member_id, now=meeting)
+    count = len(voters)
+    figures: dict[str, dict] = {}
+    for question in poll.questions:
+        if question.method == QuestionMethod.YES_NO_ABSTAIN:
+            yes, no, abstain, blank = _split(count, [0.7, 0.18, 0.08, 0.04], rng)
+            figures[question.key] = {"yes": yes, "no": no, "abstain": abstain, "blank": blank, "void": 0}
+        else:
+            valid = count - 1
+            figures[question.key] = {"blank": 1, "void": 0}
+            for index, option in enumerate(question.options):
+                weights = [[3, 5, 3, 1, 1, 0.5], [1, 2, 3, 3, 2, 1], [0.5, 1, 2, 3, 4, 3]][index % 3]
+                figures[question.key][str(option.id)] = _split(valid, weights, rng)
+    registered = paper.section_roll_count(poll.id, section.id)
+    paper.submit_minutes(
+        secretary,
+        sheet,
+        paper.MinutesData(
+            meeting_date=meeting.astimezone(PARIS).date(),
+            bureau_names="Présidence : Julien Roux ; assesseur·es : Léa Marchetti, Yacine Haddad",
+            registered=registered,
+            voters=count,
+            figures=figures,
+        ),
+        now=meeting + dt.timedelta(hours=2),
+    )
+    paper.validate_report(federation, sheet, now=meeting + dt.timedelta(hours=20))
+    return count
+
+
 def seed_demo_vote(convention, seed_value: int = 2025, today: dt.date | None = None) -> DemoVoteReport:
     """The convention's vote (created, counted and proclaimed once) and the open demo vote (commits)."""
     report = DemoVoteReport()
@@ -244,7 +316,8 @@ def _seed_archive_vote(convention, seed_value: int, report: DemoVoteReport) -> N
     )
     operations.schedule_poll(bureau, poll, now=opens_at - dt.timedelta(days=7))
     operations.open_poll(None, poll, now=opens_at)
-    report.voters = _cast_demo_ballots(poll, random.Random(seed_value), (opens_at, closes_at))
+    paper = _paper_vote_in_grenoble(poll, random.Random(seed_value), opens_at + dt.timedelta(hours=11))
+    report.voters = paper + _cast_demo_ballots(poll, random.Random(seed_value), (opens_at, closes_at))
     report.registered = poll.roll_size
     job = operations.close_poll(None, poll, now=closes_at)
     _forget_notifications(poll)
