@@ -105,7 +105,10 @@ class DemoVoteReport:
 
 
 def _forget_notifications(poll: Poll) -> None:
-    db.session.execute(sa.delete(Notification).where(Notification.url == operations.poll_url(poll)))
+    url = operations.poll_url(poll)
+    db.session.execute(
+        sa.delete(Notification).where(sa.or_(Notification.url == url, Notification.url.like(f"{url}/%")))
+    )
 
 
 def _demo_answers(poll: Poll, rng: random.Random, leaning: tuple[float, float]) -> dict[str, object]:
@@ -189,9 +192,8 @@ def _split(total: int, weights: list[float], rng: random.Random) -> list[int]:
 def _paper_vote_in_grenoble(poll: Poll, rng: random.Random, meeting: dt.datetime) -> int:
     """The Grenoble section votes on paper in its meeting: émargement, minutes, validation by the federation.
 
-    Through the operations, with the demo section secretary and the Isère federation secretary;
-    members with a demo account are left to vote online. Returns the paper voters (0 if the
-    demo accounts are missing).
+    Through the operations, with the demo section secretary and the Isère federation secretary.
+    Returns the paper voters (0 if the demo accounts are missing).
     """
     secretary, federation = _demo_user("section"), _demo_user("federation")
     if secretary is None or federation is None:
@@ -202,17 +204,14 @@ def _paper_vote_in_grenoble(poll: Poll, rng: random.Random, meeting: dt.datetime
     )
     if section is None:
         return 0
-    accounts = set(db.session.scalars(sa.select(User.member_id).where(User.member_id.is_not(None))))
-    members = [
-        member_id
-        for member_id in db.session.scalars(
+    members = list(
+        db.session.scalars(
             sa.select(RollEntry.member_id)
             .where(RollEntry.poll_id == poll.id, RollEntry.section_id == section.id)
             .order_by(RollEntry.member_id)
         )
-        if member_id not in accounts
-    ]
-    voters = members[: max(0, int(len(members) * 0.6))]
+    )
+    voters = members[: max(1, int(len(members) * 0.6))]
     if not voters:
         return 0
     sheet = paper.open_report(secretary, poll, section, now=meeting)

@@ -708,12 +708,16 @@ def mark_voter(actor: Any, report: SectionReport, member_id: int, now: dt.dateti
     _lock_report(report)
     _check_active(report.poll_id)
     _check_editable(report)
+    # The roll line read under a shared lock: a roll change (which locks it to update) waits for
+    # this mark, or this mark sees the change (PostgreSQL; SQLite serialises writers).
     on_roll = db.session.scalar(
-        sa.select(RollEntry.id).where(
+        sa.select(RollEntry.id)
+        .where(
             RollEntry.poll_id == report.poll_id,
             RollEntry.member_id == member_id,
             RollEntry.section_id == report.section_id,
         )
+        .with_for_update(read=True)
     )
     if on_roll is None:
         raise PaperVoteError(

@@ -23,6 +23,7 @@ from convention.votes.blueprint import bp
 from convention.votes.counting import rule_of
 from convention.votes.forms import PARIS, ActionForm, BallotForm, PollForm, ReceiptForm, choices_from_form
 from convention.votes.models import Poll
+from convention.votes.padding import constant_size
 
 # Bureau national actions: URL name → (label, states where offered, confirmation text).
 ACTIONS: dict[str, tuple[str, frozenset[PollState], str]] = {
@@ -90,6 +91,7 @@ def index(convention):
 
 @bp.get("/<int:poll_id>")
 @with_convention
+@constant_size
 def show(convention, poll_id: int):
     poll = _load(convention, poll_id)
     return _render_poll(poll)
@@ -150,6 +152,7 @@ def _render_poll(poll: Poll, errors: list[str] | None = None, answers: dict | No
 @bp.post("/<int:poll_id>/bulletin")
 @login_required
 @with_convention
+@constant_size
 def ballot(convention, poll_id: int):
     """Two steps: the answers, then « Votre vote est définitif » with the confirmation; then the receipt."""
     poll = _load(convention, poll_id)
@@ -205,6 +208,7 @@ def _refusal(poll: Poll) -> str | None:
 @bp.route("/<int:poll_id>/verifier", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 @with_convention
+@constant_size
 def verify(convention, poll_id: int):
     poll = _load(convention, poll_id)
     form = ReceiptForm()

@@ -1,17 +1,30 @@
-"""The demo's members' vote: run through the real operations, counted by the tally job, proclaimed."""
+"""The demo's members' vote: the convention's vote run through the real operations (a section
+voting on paper), counted by the tally job and proclaimed; and the open demo vote to try."""
 
 from __future__ import annotations
+
+import datetime as dt
+import json
 
 import sqlalchemy as sa
 
 from convention.core.db import db
-from convention.domain.polls import PollState
+from convention.domain.counting import Tally
+from convention.domain.polls import PollState, QuestionMethod, ReportState, VoteChannel
 from convention.jobs.models import Job, JobState
-from convention.members.models import Member
+from convention.members.models import Member, User
 from convention.notifications.models import Notification
-from convention.votes.models import Ballot, Participation, Poll, PollResult, PollTurnout, RollEntry
+from convention.votes.models import (
+    Ballot,
+    Participation,
+    Poll,
+    PollTurnout,
+    QuestionTally,
+    RollEntry,
+    SectionReport,
+)
 from seed.demo import seed_demo
-from seed.demo_vote import seed_demo_vote
+from seed.demo_vote import OPEN_TITLE, TITLE, seed_demo_vote
 from tests.auth_fixtures import make_convention
 
 
@@ -19,32 +32,59 @@ def count(model, *where) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
 
 
-def test_demo_vote_is_counted_and_proclaimed_once(database):
+def test_demo_vote_is_counted_and_proclaimed_once_and_a_demo_vote_is_open(database):
     convention = make_convention()
-    seed_demo(members=120)
+    seed_demo(members=300)
     db.session.commit()
     convention_id = convention.id
 
-    report = seed_demo_vote(convention)
+    report = seed_demo_vote(convention, today=dt.date(2026, 12, 6))
     db.session.expire_all()
-    poll = db.session.scalar(sa.select(Poll))
+    poll = db.session.scalar(sa.select(Poll).where(Poll.title == TITLE))
     assert report.created and report.proclaimed and poll.state == PollState.PROCLAIMED
+    assert [q.method for q in poll.questions] == [QuestionMethod.YES_NO_ABSTAIN, QuestionMethod.MAJORITY_JUDGMENT]
     vote_day = poll.roll_cutoff
     eligible = count(Member, Member.dues_paid_until >= vote_day, Member.section_id.is_not(None))
-    assert report.registered == poll.roll_size == count(RollEntry) == eligible > 0
-    assert 0 < report.voters == count(Participation) == count(Ballot) < report.registered
-    national = db.session.scalars(sa.select(PollResult.votes).where(PollResult.federation_id.is_(None))).all()
-    per_federation = db.session.scalars(
-        sa.select(PollResult.votes).where(PollResult.federation_id.is_not(None))
-    ).all()
-    assert sum(national) == sum(per_federation) == report.voters
-    total = db.session.scalar(sa.select(PollTurnout).where(PollTurnout.federation_id.is_(None)))
-    assert (total.registered, total.voters) == (report.registered, report.voters)
+    assert report.registered == poll.roll_size == count(RollEntry, RollEntry.poll_id == poll.id) == eligible > 0
+    # Grenoble voted on paper: its minutes validated by the federation; the others online.
+    paper = count(Participation, Participation.poll_id == poll.id, Participation.channel == VoteChannel.PAPER)
+    online = count(Participation, Participation.poll_id == poll.id, Participation.channel == VoteChannel.ONLINE)
+    assert paper > 0 and online == count(Ballot, Ballot.poll_id == poll.id)
+    assert 0 < report.voters == paper + online < report.registered
+    (sheet,) = db.session.scalars(sa.select(SectionReport).where(SectionReport.poll_id == poll.id)).all()
+    assert sheet.state == ReportState.VALIDATED and sheet.validated_revision.voters == paper
+    # The national count holds every voter, online and paper.
+    text = poll.questions[0]
+    national = db.session.scalar(
+        sa.select(QuestionTally.tally).where(
+            QuestionTally.question_id == text.id,
+            QuestionTally.federation_id.is_(None),
+            QuestionTally.section_id.is_(None),
+        )
+    )
+    assert Tally.from_json(json.loads(national)).ballots == report.voters
+    total = db.session.scalar(
+        sa.select(PollTurnout).where(
+            PollTurnout.poll_id == poll.id, PollTurnout.federation_id.is_(None), PollTurnout.section_id.is_(None)
+        )
+    )
+    assert (total.registered, total.voters, total.paper_voters) == (report.registered, report.voters, paper)
     assert db.session.scalar(sa.select(Job.state)) == JobState.SUCCEEDED
+    assert poll.export_hash and poll.roll_hash
     # Every émargement falls inside the voting window; nobody is told today of a past vote.
-    assert count(Participation, sa.or_(Participation.voted_dt < poll.opens_at, Participation.voted_dt >= poll.closes_at)) == 0
+    outside = sa.or_(Participation.voted_dt < poll.opens_at, Participation.voted_dt >= poll.closes_at)
+    assert count(Participation, Participation.poll_id == poll.id, outside) == 0
+
+    # The open demo vote: open today for two weeks, some ballots in, no demo account has voted.
+    demo = db.session.scalar(sa.select(Poll).where(Poll.title == OPEN_TITLE))
+    assert report.open_created and demo.state == PollState.OPEN and len(demo.questions) == 2
+    assert demo.accepts_ballots(dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC))
+    assert report.open_voters == count(Ballot, Ballot.poll_id == demo.id) > 0
+    accounts = sa.select(User.member_id).where(User.email.like("demo.%"))
+    assert count(Participation, Participation.poll_id == demo.id, Participation.member_id.in_(accounts)) == 0
     assert count(Notification) == 0
 
-    again = seed_demo_vote(db.session.get(type(convention), convention_id))
-    assert not again.created and again.lines() == ["Vote de démonstration déjà présent : rien n'a changé."]
-    assert count(Poll) == 1 and count(Ballot) == report.voters
+    again = seed_demo_vote(db.session.get(type(convention), convention_id), today=dt.date(2026, 12, 20))
+    assert not again.created and not again.open_created
+    assert again.lines() == ["Vote militant de la convention déjà présent : rien n'a changé."]
+    assert count(Poll) == 2 and count(Ballot) == report.voters - paper + report.open_voters

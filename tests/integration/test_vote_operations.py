@@ -364,14 +364,20 @@ def test_a_ballot_rolled_back_with_its_unit_of_work_leaves_nothing(database):
 
 
 def test_closing_rewrites_the_ballot_box_so_no_ballot_keeps_its_voter_s_transaction(database):
+    """The same ballots (every receipt still checks) under new ids, written by the closing transaction.
+
+    What the database files keep is tested in tests/integration/test_vote_secrecy_storage.py."""
     world = make_vote_world()
     poll = open_now(world)
     db.session.commit()
     for key, label in (("militant", "Pour"), ("voter2", "Contre"), ("lyonnais", "Pour"), ("secretary", "Abstention")):
         operations.cast_ballot(world.users[key], poll, answer(poll, label))
         db.session.commit()  # one transaction per voter, as with real requests
-    box = sa.select(Ballot.id, Ballot.choices, Ballot.federation_id, Ballot.receipt_hash).order_by(Ballot.id)
+    box = sa.select(Ballot.receipt_hash, Ballot.choices, Ballot.federation_id, Ballot.section_id).order_by(
+        Ballot.receipt_hash
+    )
     before = db.session.execute(box).all()
+    old_ids = set(db.session.scalars(sa.select(Ballot.id)))
     postgres = db.engine.dialect.name == "postgresql"
     if postgres:  # the hidden transaction id ties each ballot to its émargement while the vote is open
         ballot_xmins = set(db.session.scalars(sa.text("SELECT xmin::text FROM ballot")))
@@ -382,6 +388,8 @@ def test_closing_rewrites_the_ballot_box_so_no_ballot_keeps_its_voter_s_transact
     db.session.commit()
 
     assert db.session.execute(box).all() == before  # the same ballots: receipts still check
+    new_ids = set(db.session.scalars(sa.select(Ballot.id)))
+    assert len(new_ids) == 4 and not new_ids & old_ids  # new random ids: the old index entries match nothing
     if postgres:
         ballot_xmins = set(db.session.scalars(sa.text("SELECT xmin::text FROM ballot")))
         assert len(ballot_xmins) == 1 and not ballot_xmins & voter_xmins
