@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from convention.core.db import db
 from convention.domain.ballots import GRADES
 from convention.domain.phases import PhaseKind
-from convention.domain.polls import PollState, QuestionMethod, VoteChannel
+from convention.domain.polls import PollState, QuestionMethod, RollChangeKind, VoteChannel
 from convention.jobs import runner
-from convention.members.models import User
+from convention.members.models import Member, User
 from convention.notifications.models import Notification
-from convention.votes import operations, paper
+from convention.votes import operations, paper, roll
 from convention.votes.models import (
     Ballot,
     Participation,
@@ -285,11 +285,35 @@ def _seed_open_vote(convention, seed_value: int, report: DemoVoteReport, today: 
         ),
     )
     operations.open_poll(bureau, poll, now=opens_at)
+    _roll_changes(poll, bureau)
     _forget_notifications(poll)
     now = dt.datetime.now(dt.UTC)
     report.open_voters = _cast_demo_ballots(poll, random.Random(seed_value + 1), (opens_at, now), (0.15, 0.3))
     report.open_created = True
     db.session.commit()
+
+
+def _roll_changes(poll: Poll, bureau: User) -> None:
+    """The roll's public log: one member added (approved by a second member of the Bureau national),
+    one request refused; both through the operations."""
+    second = _demo_user("bn2")
+    if second is None:
+        return
+    on_roll = sa.select(RollEntry.member_id).where(RollEntry.poll_id == poll.id)
+    left_out = db.session.scalars(
+        sa.select(Member.membership_number).where(Member.id.not_in(on_roll)).order_by(Member.id).limit(2)
+    ).all()
+    if len(left_out) < 2:
+        return
+    added = roll.request_roll_change(
+        bureau, poll, left_out[0], RollChangeKind.ADD,
+        "Cotisation réglée avant la date d'arrêt, enregistrée en retard par la fédération (reçu produit).",
+    )  # fmt: skip
+    roll.approve_roll_change(second, added, "Reçu vérifié avec la trésorerie fédérale.")
+    refused = roll.request_roll_change(
+        bureau, poll, left_out[1], RollChangeKind.ADD, "Demande d'inscription transmise par la section."
+    )
+    roll.refuse_roll_change(second, refused, "Adhésion postérieure à la date d'arrêt de la liste.")
 
 
 def _seed_archive_vote(convention, seed_value: int, report: DemoVoteReport) -> None:

@@ -20,6 +20,7 @@ from convention.votes.models import (
     Poll,
     PollTurnout,
     QuestionTally,
+    RollChange,
     RollEntry,
     SectionReport,
 )
@@ -82,6 +83,12 @@ def test_demo_vote_is_counted_and_proclaimed_once_and_a_demo_vote_is_open(databa
     assert report.open_voters == count(Ballot, Ballot.poll_id == demo.id) > 0
     accounts = sa.select(User.member_id).where(User.email.like("demo.%"))
     assert count(Participation, Participation.poll_id == demo.id, Participation.member_id.in_(accounts)) == 0
+    # The roll's public log: one member added (approved by the second member of the Bureau national), one refused.
+    states = sorted(
+        c.state.value for c in db.session.scalars(sa.select(RollChange).where(RollChange.poll_id == demo.id))
+    )
+    assert states == ["approved", "refused"]
+    assert demo.roll_size == count(RollEntry, RollEntry.poll_id == demo.id)
     assert count(Notification) == 0
 
     again = seed_demo_vote(db.session.get(type(convention), convention_id), today=dt.date(2026, 12, 20))
