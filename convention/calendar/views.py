@@ -526,7 +526,7 @@ def registrations_csv(convention, event_id: int):
         [str(label) for label in CSV_HEADER],
         (
             (
-                _(row["registration"].status_label),
+                _(_status_label(row)),
                 row["rank"] or "",
                 row["last_name"],
                 row["first_name"],
@@ -705,3 +705,8 @@ def private_feed(token: str):
         private=True,
         show_online_url=True,
     )
+
+
+def _status_label(row) -> str:
+    """The registration's French status label (translated by the caller)."""
+    return row["registration"].status_label

@@ -14,7 +14,7 @@ from convention.notifications.models import Notification
 from convention.votes import operations
 from convention.votes.models import Poll, RollEntry
 from convention.votes.scheduling import run_due_polls
-from tests.integration.test_vote_operations import count, make_poll, make_vote_world, option
+from tests.integration.test_vote_operations import answer, count, make_poll, make_vote_world
 
 NOW = utcnow().replace(microsecond=0)
 
@@ -52,7 +52,7 @@ def test_the_reminder_goes_once_and_only_to_members_who_have_not_voted(database)
     poll_id = _scheduled(world, NOW, NOW + dt.timedelta(days=3))
     run_due_polls(NOW)
     poll = _poll(poll_id)
-    operations.cast_ballot(world.users["militant"], poll, option(poll, "Pour").id, now=NOW + dt.timedelta(hours=1))
+    operations.cast_ballot(world.users["militant"], poll, answer(poll, "Pour"), now=NOW + dt.timedelta(hours=1))
     db.session.commit()
     before = count(Notification)
     # More than 24 hours before the close: no reminder yet.
@@ -77,7 +77,7 @@ def test_a_poll_closes_once_and_is_counted(database):
     poll_id = _scheduled(world, NOW, NOW + dt.timedelta(days=1))
     run_due_polls(NOW)
     poll = _poll(poll_id)
-    operations.cast_ballot(world.users["lyonnais"], poll, option(poll, "Contre").id, now=NOW)
+    operations.cast_ballot(world.users["lyonnais"], poll, answer(poll, "Contre"), now=NOW)
     db.session.commit()
     after_close = NOW + dt.timedelta(days=1)
     result = run_due_polls(after_close)
