@@ -26,12 +26,12 @@ from convention.domain.polls import (
     REPORT_STATE_LABELS,
     VOTE_CHANNEL_LABELS,
 )
-from convention.votes.operations import YES_NO_OPTIONS
 from convention.groups.views import STEERING_LABELS
 from convention.jobs.models import JOB_KIND_LABELS, JOB_STATE_LABELS
 from convention.notifications.models import NOTIFICATION_KIND_LABELS
 from convention.search.models import SEARCH_KIND_LABELS
 from convention.texts.models import BLOCK_KIND_LABELS, VERSION_STATUS_LABELS
+from convention.votes.operations import YES_NO_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
