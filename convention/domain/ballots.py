@@ -45,7 +45,8 @@ class QuestionLike(Protocol):
     options: Sequence[Any]
 
 
-def _option_id(value: Any, valid: set[int]) -> int | None:
+def option_id_in(value: Any, valid: set[int]) -> int | None:
+    """``value`` as one of the ``valid`` option ids (an int or a string of digits), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -56,12 +57,14 @@ def _option_id(value: Any, valid: set[int]) -> int | None:
     return None
 
 
-def _ranking_groups(value: Any, valid: set[int]) -> list[list[int]] | None:
-    """A Schulze answer: a list of groups (or of ids), or ``{option id: rank or None}``."""
+def ranking_groups(value: Any, valid: set[int]) -> list[list[int]] | None:
+    """A Schulze answer: a list of tie groups (or of ids), or ``{option id: rank or None}``; None if malformed."""
+    if value is None:
+        return []
     if isinstance(value, Mapping):
         ranks: dict[int, int] = {}
         for key, rank in value.items():
-            option_id = _option_id(key, valid)
+            option_id = option_id_in(key, valid)
             if option_id is None:
                 return None
             if rank in (None, ""):
@@ -84,7 +87,7 @@ def _ranking_groups(value: Any, valid: set[int]) -> list[list[int]] | None:
             members = group if isinstance(group, list | tuple) else [group]
             ids = []
             for member in members:
-                option_id = _option_id(member, valid)
+                option_id = option_id_in(member, valid)
                 if option_id is None or option_id in seen:
                     return None
                 seen.add(option_id)
@@ -107,7 +110,7 @@ def normalise_answer(question: QuestionLike, value: Any) -> Any:
     if method == QuestionMethod.SINGLE:
         if value == BLANK:
             return BLANK
-        option_id = _option_id(value, valid)
+        option_id = option_id_in(value, valid)
         if option_id is None:
             raise ChoiceError(f"{where} choisissez une des réponses proposées (ou le vote blanc).")
         return option_id
@@ -115,7 +118,7 @@ def normalise_answer(question: QuestionLike, value: Any) -> Any:
         values = [] if value in (None, "") else value
         if not isinstance(values, list | tuple | set):
             values = [values]
-        ids = [_option_id(v, valid) for v in values]
+        ids = [option_id_in(v, valid) for v in values]
         if any(option_id is None for option_id in ids) or len(set(ids)) != len(ids):
             raise ChoiceError(f"{where} cochez seulement des réponses proposées.")
         return sorted(ids)  # type: ignore[arg-type]
@@ -126,7 +129,7 @@ def normalise_answer(question: QuestionLike, value: Any) -> Any:
             raise ChoiceError(f"{where} donnez une mention à chaque réponse.")
         grades: dict[str, int] = {}
         for key, grade in value.items():
-            option_id = _option_id(key, valid)
+            option_id = option_id_in(key, valid)
             try:
                 index = int(grade)
             except (TypeError, ValueError):
@@ -140,7 +143,7 @@ def normalise_answer(question: QuestionLike, value: Any) -> Any:
             raise ChoiceError(f"{where} donnez une mention à chaque réponse (ou aucune, pour voter blanc).")
         return dict(sorted(grades.items(), key=lambda item: int(item[0])))
     if method == QuestionMethod.SCHULZE:
-        groups = _ranking_groups(value if value not in (None, "") else [], valid)
+        groups = ranking_groups(value if value not in (None, "") else [], valid)
         if groups is None:
             raise ChoiceError(f"{where} classez les réponses avec des rangs 1, 2, 3… (une réponse au plus une fois).")
         return groups

@@ -32,7 +32,7 @@ from convention.core.audit import AuditEntry, audit
 from convention.core.db import db, savepoint, utcnow
 from convention.core.links import path_for
 from convention.core.permissions import ensure
-from convention.domain.ballots import GRADES
+from convention.domain.ballots import GRADES, ranking_groups
 from convention.domain.counting import CountError, Tally
 from convention.domain.errors import DomainError
 from convention.domain.polls import PollState, QuestionMethod, ReportState, VoteChannel
@@ -414,7 +414,7 @@ def check_question_figures(question: Any, raw: Any, voters: int) -> tuple[dict[s
         for index, row in enumerate(rows, start=1):
             count = _count(row.get("count")) if isinstance(row, Mapping) else None
             ranking = row.get("ranking") if isinstance(row, Mapping) else None
-            groups = _ranking_groups(ranking, valid_ids)
+            groups = ranking_groups(ranking, valid_ids)
             if count is None or groups is None:
                 errors.append(
                     f"{where}, classement n° {index} : il est illisible (rangs 1, 2, 3…, une réponse une fois)."
@@ -488,55 +488,6 @@ def check_question_figures(question: Any, raw: Any, voters: int) -> tuple[dict[s
                     f"{_plural(valid, 'bulletin valable', 'bulletins valables')} ({voters} votant·es − {counted})."
                 )
     return figures, errors
-
-
-def _ranking_groups(value: Any, valid: set[int]) -> list[list[int]] | None:
-    """A Schulze ranking: a list of tie groups of option ids, or ``{option id: rank or None}``."""
-    if value is None:
-        return []
-    if isinstance(value, Mapping):
-        ranks: dict[int, int] = {}
-        for key, rank in value.items():
-            option_id = _option_id(key, valid)
-            if option_id is None:
-                return None
-            if rank in (None, ""):
-                continue
-            number = _count(rank)
-            if not number:
-                return None
-            ranks[option_id] = number
-        groups: dict[int, list[int]] = {}
-        for option_id, number in ranks.items():
-            groups.setdefault(number, []).append(option_id)
-        return [sorted(groups[number]) for number in sorted(groups)]
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        return None
-    result: list[list[int]] = []
-    seen: set[int] = set()
-    for group in value:
-        members = group if isinstance(group, list | tuple) else [group]
-        ids = []
-        for member in members:
-            option_id = _option_id(member, valid)
-            if option_id is None or option_id in seen:
-                return None
-            seen.add(option_id)
-            ids.append(option_id)
-        if ids:
-            result.append(sorted(ids))
-    return result
-
-
-def _option_id(value: Any, valid: set[int]) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value in valid else None
-    if isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-        return number if number in valid else None
-    return None
 
 
 def check_minutes(
