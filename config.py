@@ -110,8 +110,19 @@ class Config:
     CONTRIBUTION_MAX_ATTACHMENT_BYTES = int(
         os.environ.get("CONTRIBUTION_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
     )
-    # A running job that has not reported progress for this long lost its worker: it is run again.
-    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "600"))
+    # Long jobs (convention/jobs): a running job's worker writes a heartbeat every
+    # JOB_HEARTBEAT_SECONDS (a thread, so a long step without progress still beats); one silent for
+    # JOB_STALE_SECONDS lost its worker, and beat's sweep, every JOB_SWEEP_SECONDS, queues it again
+    # for another worker to take over: a dead worker's tally resumes within stale + sweep seconds.
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "30"))
+    JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "5"))
+    JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "15"))
+    # Password hashing: argon2id at OWASP's minimum (Password Storage Cheat Sheet): 19 MiB of memory,
+    # 2 passes, 1 lane; about 20 ms per login on one core of the 2-core development machine. A hash
+    # made with other parameters is upgraded at its owner's next login.
+    ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "19456"))
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
     # Line length used to number the lines of a text (as printed conventions do).
     TEXT_LINE_LENGTH = 80
 

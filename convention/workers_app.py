@@ -13,10 +13,13 @@ BEAT_SCHEDULE = {
         "task": "convention.notifications.deliver_pending_notifications",
         "schedule": crontab(minute="*"),
     },
-    # Jobs whose task was lost (broker down at commit) or whose worker died.
+    # Jobs whose task was lost (broker down at commit) or whose worker died: every JOB_SWEEP_SECONDS
+    # (15 s by default, set in init_celery), so that a dead worker's tally resumes within a minute.
     "resume-stalled-jobs": {
         "task": "convention.jobs.resume_stalled_jobs",
-        "schedule": crontab(minute="*/5"),
+        "schedule": 15.0,
+        # A sweep left in the queue while the workers were busy or down is dropped: the next one comes soon.
+        "options": {"expires": 14},
     },
     # Phase transitions, event reminders…: each occurrence fires once (convention.scheduling).
     "scheduling-tick": {
@@ -30,6 +33,16 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=18, minute=0),
     },
 }
+
+
+def _beat_schedule(app: Flask) -> dict:
+    """``BEAT_SCHEDULE`` with the job sweep's period taken from ``JOB_SWEEP_SECONDS``."""
+    schedule = {name: dict(entry) for name, entry in BEAT_SCHEDULE.items()}
+    period = float(app.config.get("JOB_SWEEP_SECONDS", 15))
+    sweep = schedule["resume-stalled-jobs"]
+    sweep["schedule"] = period
+    sweep["options"] = {"expires": max(1.0, period - 1)}
+    return schedule
 
 
 def init_celery(app: Flask) -> Celery:
@@ -56,7 +69,7 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Paris",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
-        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule=_beat_schedule(app),
         task_default_queue=app.config["CELERY_TASK_DEFAULT_QUEUE"],
         # Redis gives an unacknowledged task (its worker died) to another worker after this delay.
         broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},

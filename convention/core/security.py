@@ -1,33 +1,75 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id, and small request guards.
+
+The argon2id parameters are OWASP's minimum (Password Storage Cheat Sheet: m = 19 MiB, t = 2,
+p = 1), set explicitly rather than left to argon2-cffi's defaults (64 MiB, t = 3, p = 4, which
+cost about 140 ms per login here): one verification takes about 20 ms of one core, so the
+2-core machine checks some 40–60 logins per second on vote day (``bench/vote_load.py``). The
+``ARGON2_*`` settings of ``config.py`` may raise them; a hash made with other parameters
+(older defaults included) is upgraded at its owner's next login (``needs_rehash``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# OWASP's minimum for argon2id (also the defaults of config.py's ARGON2_* settings).
+ARGON2_MEMORY_KIB = 19 * 1024  # 19 MiB
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1
+
+
+@lru_cache(maxsize=8)
+def _hasher_for(memory_kib: int, time_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=time_cost,
+        memory_cost=memory_kib,
+        parallelism=parallelism,
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
+    )
+
+
+def password_hasher() -> PasswordHasher:
+    """The hasher of the application's ``ARGON2_*`` settings (OWASP's minimum outside an application)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        config = current_app.config
+        return _hasher_for(
+            int(config.get("ARGON2_MEMORY_KIB", ARGON2_MEMORY_KIB)),
+            int(config.get("ARGON2_TIME_COST", ARGON2_TIME_COST)),
+            int(config.get("ARGON2_PARALLELISM", ARGON2_PARALLELISM)),
+        )
+    return _hasher_for(ARGON2_MEMORY_KIB, ARGON2_TIME_COST, ARGON2_PARALLELISM)
 
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    return password_hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True if ``password`` matches ``password_hash``."""
+    """True if ``password`` matches ``password_hash`` (whatever argon2 parameters made it)."""
     if not password_hash:
         return False
     try:
-        return _hasher.verify(password_hash, password)
+        return password_hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    """True if ``password_hash`` was made with other parameters than the current ones (or is no argon2id hash)."""
+    try:
+        return password_hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
 
 
 def safe_next_url(target: str | None) -> str | None:

@@ -12,7 +12,8 @@ from convention.jobs import operations, runner
 
 logger = logging.getLogger(__name__)
 
-# A queued job still waiting after this long lost its dispatch (broker down at commit time).
+# A queued job still waiting after this long lost its dispatch (broker down at commit time). Longer
+# than the stale delay of running jobs: a job queued behind busy workers is not re-sent every sweep.
 QUEUED_GRACE = dt.timedelta(minutes=2)
 
 
@@ -34,7 +35,11 @@ def run_job(self, job_id: int) -> str:
 
 @shared_task(name="convention.jobs.resume_stalled_jobs", bind=True, acks_late=True)
 def resume_stalled_jobs(self) -> int:
-    """Beat: queue again the jobs whose task was lost or whose worker died."""
+    """Beat (every ``JOB_SWEEP_SECONDS``): queue again the jobs whose task was lost or whose worker died.
+
+    A running job silent for ``JOB_STALE_SECONDS`` is taken over by the worker that receives the
+    new task (``runner.run`` claims it), instead of waiting for the broker's visibility timeout.
+    """
     ids = operations.list_stalled_ids(utcnow() - QUEUED_GRACE)
     db.session.rollback()
     task = self.app.tasks[operations.RUN_TASK]
