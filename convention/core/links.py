@@ -17,11 +17,25 @@ from flask import current_app, has_request_context, url_for
 
 
 def path_for(endpoint: str, **values: Any) -> str:
-    """The site path of ``endpoint`` (``/calendrier/12``), from a request or not."""
+    """The site path of ``endpoint`` (``/calendrier/12``), from a request or not.
+
+    Outside a request (a worker, the scheduler) the path is built on ``PUBLIC_BASE_URL``'s host
+    and path, not through a fake request: under ``TRUSTED_HOSTS`` a request for « localhost »
+    would be refused.
+    """
     if has_request_context():
         return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
+    base = urlsplit((current_app.config.get("PUBLIC_BASE_URL") or "http://localhost").strip().rstrip("/"))
+    adapter = current_app.url_map.bind(
+        base.netloc or "localhost", script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    path = adapter.build(endpoint, values)
+    prefix = base.path.rstrip("/")
+    if prefix and not path.startswith(prefix + "/"):
+        path = prefix + path
+    return path + ("#" + str(anchor) if anchor is not None else "")
 
 
 def public_base_url() -> str:

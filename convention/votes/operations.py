@@ -35,7 +35,7 @@ from convention.domain.polls import (
     check_poll_transition,
 )
 from convention.jobs.models import Job, JobKind
-from convention.jobs.operations import start_job
+from convention.jobs.operations import resume_silent_job, start_job
 from convention.members.models import Member, Section, User
 from convention.notifications.models import NotificationKind
 from convention.notifications.operations import notify_many
@@ -520,8 +520,12 @@ def relaunch_tally(actor: Any, poll: Poll) -> Job:
     if poll.state not in TALLY_STATES:
         raise PollError("Le dépouillement n'est possible qu'une fois le scrutin clos et avant la proclamation.")
     job = poll.tally_job
-    if job is not None and not job.is_finished and not getattr(job, "is_silent", False):
-        raise PollError("Un dépouillement est déjà en cours : attendez qu'il se termine avant d'en relancer un.")
+    if job is not None and not job.is_finished:
+        if not job.is_silent:
+            raise PollError("Un dépouillement est déjà en cours : attendez qu'il se termine avant d'en relancer un.")
+        # Its worker died (or its dispatch was lost): the same job is queued again, taken over at once.
+        audit(actor, "poll.relaunch_tally", poll, resumed=job.id)
+        return resume_silent_job(actor, job)
     audit(actor, "poll.relaunch_tally", poll)
     return _start_tally(actor, poll)
 

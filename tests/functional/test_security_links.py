@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import icalendar
 import pytest
+from flask import has_request_context
 
 from config import check_and_complete
-from convention.core.links import external_url
+from convention.core.links import external_url, path_for
 from convention.extensions import db, mail
 from convention.notifications import delivery
 from convention.notifications.models import NotificationKind
@@ -96,6 +98,34 @@ def test_untrusted_hosts_are_refused(app, client, database):
         assert "adresse du site inconnue" in refused.get_data(as_text=True)
     finally:
         app.config["TRUSTED_HOSTS"] = None
+
+
+def test_paths_outside_a_request_work_under_trusted_hosts(app, public_base):
+    """A worker or the scheduler builds site paths (a poll's link in a notification, the count's
+    result) with no request: under TRUSTED_HOSTS a fake « localhost » request would be refused."""
+
+    def in_a_worker(**config) -> list[str]:
+        paths: list[str] = []
+
+        def run() -> None:  # a new thread: no request context, as in a Celery worker
+            with app.app_context():
+                assert not has_request_context()
+                paths.append(path_for("votes.show", poll_id=7))
+                paths.append(path_for("votes.show", poll_id=7, _anchor="resultats"))
+
+        previous = {key: app.config[key] for key in config}
+        app.config.update(config)
+        try:
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join()
+        finally:
+            app.config.update(previous)
+        return paths
+
+    hosts = ["convention.example.org"]
+    assert in_a_worker(TRUSTED_HOSTS=hosts) == ["/vote/7", "/vote/7#resultats"]
+    assert in_a_worker(TRUSTED_HOSTS=hosts, PUBLIC_BASE_URL=BASE + "/convention")[0] == "/convention/vote/7"
 
 
 # --- configuration ------------------------------------------------------------------------------

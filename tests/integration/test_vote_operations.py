@@ -409,3 +409,34 @@ def test_a_count_cannot_be_relaunched_while_one_is_under_way(database):
     again = operations.relaunch_tally(world.users["bn"], poll)  # finished: a recount is allowed
     db.session.commit()
     assert again.id != job.id
+
+
+def test_a_silent_count_is_taken_over_at_once_by_relaunch(database, app, monkeypatch):
+    """The worker counting died: « Relancer le dépouillement » queues the same job again at once,
+    instead of waiting for the broker's visibility timeout."""
+    from convention.jobs.models import Job, JobState
+
+    world = make_vote_world()
+    poll = open_now(world)
+    operations.cast_ballot(world.users["militant"], poll, answer(poll, "Pour"))
+    monkeypatch.setitem(app.config, "CELERY_TASK_ALWAYS_EAGER", False)
+    with monkeypatch.context() as patch:  # the job's dispatch is lost: nobody runs it
+        patch.setattr("convention.jobs.operations.dispatch", lambda job_id: None)
+        job = operations.close_poll(world.users["bn"], poll)
+        db.session.commit()
+    job = db.session.get(Job, job.id)
+    assert job.state == JobState.QUEUED and not job.is_silent
+    with pytest.raises(PollError, match="déjà en cours"):
+        operations.relaunch_tally(world.users["bn"], poll)
+    db.session.rollback()
+    # Silent for longer than the threshold: the same job is resumed (and runs, inline here).
+    job = db.session.get(Job, job.id)
+    job.created_dt = utcnow() - dt.timedelta(minutes=5)
+    db.session.commit()
+    poll = db.session.get(Poll, poll.id)
+    resumed = operations.relaunch_tally(world.users["bn"], poll)
+    assert resumed.id == job.id
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id).state == PollState.TALLIED
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "job.resume")) is not None
