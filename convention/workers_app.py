@@ -79,6 +79,7 @@ def init_celery(app: Flask) -> Celery:
     import convention.jobs.tasks  # noqa: F401
     import convention.notifications.tasks  # noqa: F401
     import convention.scheduling.tasks  # noqa: F401
+    import convention.votes.ballotbox  # noqa: F401  (compacting the ballot box after a close)
 
     celery_app.set_default()
     app.extensions["celery"] = celery_app
