@@ -18,6 +18,7 @@ Canonical content, one entry per question (key: the question's id as a string):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -51,10 +52,14 @@ def option_id_in(value: Any, valid: set[int]) -> int | None:
         return None
     if isinstance(value, int):
         return value if value in valid else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         number = int(value.strip())
         return number if number in valid else None
     return None
+
+
+# ASCII digits only: « ² ».isdigit() is true, but int() refuses it.
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 def ranking_groups(value: Any, valid: set[int]) -> list[list[int]] | None:
@@ -69,10 +74,9 @@ def ranking_groups(value: Any, valid: set[int]) -> list[list[int]] | None:
                 return None
             if rank in (None, ""):
                 continue
-            try:
-                number = int(rank)
-            except (TypeError, ValueError):
+            if isinstance(rank, bool) or not (isinstance(rank, int) or _DIGITS.fullmatch(str(rank).strip())):
                 return None
+            number = int(str(rank).strip())
             if number < 1:
                 return None
             ranks[option_id] = number
@@ -130,10 +134,8 @@ def normalise_answer(question: QuestionLike, value: Any) -> Any:
         grades: dict[str, int] = {}
         for key, grade in value.items():
             option_id = option_id_in(key, valid)
-            try:
-                index = int(grade)
-            except (TypeError, ValueError):
-                index = -1
+            is_index = isinstance(grade, int) and not isinstance(grade, bool)
+            index = int(str(grade).strip()) if is_index or _DIGITS.fullmatch(str(grade).strip()) else -1
             if option_id is None or not 0 <= index < len(GRADES):
                 raise ChoiceError(f"{where} donnez à chaque réponse une des mentions proposées.")
             grades[str(option_id)] = index
@@ -165,7 +167,12 @@ def normalise_choices(questions: Iterable[QuestionLike], choices: Mapping[str, A
         value = choices.get(key, choices.get(question.id))  # type: ignore[call-overload]
         if value is None and QuestionMethod(question.method) not in (QuestionMethod.APPROVAL, QuestionMethod.SCHULZE):
             raise ChoiceError(f"« {question.title} » : répondez à cette question.")
-        content[key] = normalise_answer(question, value)
+        try:
+            content[key] = normalise_answer(question, value)
+        except ChoiceError:
+            raise
+        except (ValueError, TypeError, OverflowError) as error:  # a forged value no check foresaw
+            raise ChoiceError(f"« {question.title} » : réponse illisible.") from error
     return content
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -101,10 +102,13 @@ def to_number(value: Any, what: str) -> Number:
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
-        try:
-            return _normal(Fraction(value.strip()))
-        except (ValueError, ZeroDivisionError):
-            pass
+        text = value.strip()
+        # No huge exponent or length: « 1e999999 » would make Python compute 10**999999.
+        if len(text) <= 64 and not re.search(r"[eE][+-]?0*\d{4,}", text):
+            try:
+                return _normal(Fraction(text))
+            except (ValueError, ZeroDivisionError):
+                pass
         raise CountError(f"{what} : « {value} » n'est pas un nombre exact (écrivez par exemple 3/2 ou 1.5).")
     raise CountError(f"{what} : un nombre est attendu, pas {_json_kind(value)}.")
 

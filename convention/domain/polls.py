@@ -109,7 +109,8 @@ POLL_TRANSITIONS: dict[PollState, frozenset[PollState]] = {
     PollState.SCHEDULED: frozenset({PollState.DRAFT, PollState.OPEN}),
     PollState.OPEN: frozenset({PollState.CLOSED}),
     PollState.CLOSED: frozenset({PollState.TALLIED}),
-    PollState.TALLIED: frozenset({PollState.PROCLAIMED}),
+    # Minutes validated or sent back after the count: the results are out of date, count again.
+    PollState.TALLIED: frozenset({PollState.PROCLAIMED, PollState.CLOSED}),
     PollState.PROCLAIMED: frozenset(),
 }
 

@@ -119,9 +119,77 @@ def _national_tallies(poll_id: int) -> dict[int, Tally]:
 
 
 def _validated_minutes(poll: Poll) -> list[dict[str, Any]]:
+    """The validated minutes, each section's on its own only if it keeps the secret of the vote.
+
+    Minutes with fewer voters than the poll's threshold, or whose ballots are all the same for a
+    question (the section's secretary knows who was marked on paper), are summed into one entry
+    per federation (« Autres sections de … »), and those still too small or revealing into one
+    national entry: the recount needs only the sums.
+    """
     from convention.votes import paper
 
-    return paper.validated_minutes(poll)
+    entries = paper.validated_minutes(poll)
+    tallies = paper.paper_tallies(poll)
+
+    def keeps_secret(voters: int, section_ids: list[int]) -> bool:
+        if voters < poll.secrecy_threshold:
+            return False
+        for question in poll.questions:
+            parts = [tallies.get(s, {}).get(question.id) for s in section_ids]
+            parts = [t for t in parts if t is not None]
+            if parts and sum(parts[1:], parts[0]).is_revealing():
+                return False
+        return True
+
+    published: list[dict[str, Any]] = []
+    pending: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if keeps_secret(entry["voters"], [entry["section_id"]]):
+            published.append(entry)
+        else:
+            pending.setdefault(entry["federation"], []).append(entry)
+    national: list[dict[str, Any]] = []
+    for federation, group in pending.items():
+        ids = [e["section_id"] for e in group]
+        if keeps_secret(sum(e["voters"] for e in group), ids):
+            published.append(_merged_minutes(group, f"Autres sections ({federation})", federation))
+        else:
+            national.extend(group)
+    if national:
+        published.append(_merged_minutes(national, "Autres procès-verbaux regroupés", ""))
+    return published
+
+
+def _merged_minutes(group: list[dict[str, Any]], label: str, federation: str) -> dict[str, Any]:
+    """One minutes entry summing ``group``'s figures (no meeting, bureau or section named)."""
+    items: list[dict[str, Any]] = []
+    for position, first in enumerate(group[0]["figures"]):
+        item: dict[str, Any] = {k: first[k] for k in ("question_id", "title", "method")}
+        item["blank"] = sum(e["figures"][position]["blank"] for e in group)
+        item["void"] = sum(e["figures"][position]["void"] for e in group)
+        if "votes" in first:
+            item["votes"] = {k: sum(e["figures"][position]["votes"][k] for e in group) for k in first["votes"]}
+        elif "grades" in first:
+            item["grades"] = {
+                k: [sum(col) for col in zip(*(e["figures"][position]["grades"][k] for e in group), strict=True)]
+                for k in first["grades"]
+            }
+        else:
+            item["rankings"] = [row for e in group for row in e["figures"][position]["rankings"]]
+        items.append(item)
+    return {
+        "section": label,
+        "section_id": None,
+        "federation": federation,
+        "federation_code": "",
+        "meeting_date": None,
+        "bureau_names": "",
+        "registered": sum(e["registered"] for e in group),
+        "voters": sum(e["voters"] for e in group),
+        "revision": None,
+        "merged": len(group),
+        "figures": items,
+    }
 
 
 def build_export(poll: Poll) -> dict[str, Any]:

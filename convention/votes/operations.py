@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -24,6 +25,7 @@ from convention.core.db import db, savepoint, utcnow
 from convention.core.links import path_for
 from convention.core.permissions import ensure, is_national_bureau
 from convention.domain.ballots import ChoiceError, normalise_choices
+from convention.domain.counting import RESERVED_NAMES
 from convention.domain.errors import DomainError
 from convention.domain.polls import (
     EDITABLE_STATES,
@@ -112,6 +114,10 @@ def poll_url(poll: Poll) -> str:
     return path_for("votes.show", poll_id=poll.id)
 
 
+# « 1/2 », « 0.25 »: small numbers only (no exponent: « 1e-5000 » would not print, « 1e-999999999 » never ends).
+_FRACTION = re.compile(r"[0-9]{1,6}(?:/[0-9]{1,6}|\.[0-9]{1,6})?")
+
+
 def parse_fraction(text: str, what: str, *, allow_empty: bool = False) -> Fraction | None:
     """« 1/2 », « 2/3 », « 0,25 » → an exact fraction in ]0, 1]; PollError naming ``what`` otherwise."""
     raw = (text or "").strip().replace(",", ".").replace(" ", "")
@@ -119,9 +125,11 @@ def parse_fraction(text: str, what: str, *, allow_empty: bool = False) -> Fracti
         if allow_empty:
             return None
         raise PollError(f"{what} : indiquez une fraction, par exemple 1/2 ou 2/3.")
+    if not _FRACTION.fullmatch(raw):
+        raise PollError(f"{what} : « {text} » n'est pas une fraction (écrivez par exemple 1/2 ou 2/3).")
     try:
         value = Fraction(raw)
-    except (ValueError, ZeroDivisionError):
+    except ZeroDivisionError:
         raise PollError(f"{what} : « {text} » n'est pas une fraction (écrivez par exemple 1/2 ou 2/3).") from None
     if not 0 < value <= 1:
         raise PollError(f"{what} : la fraction doit être comprise entre 0 (exclu) et 1.")
@@ -141,6 +149,11 @@ def _validate_question(index: int, question: QuestionData) -> None:
         raise PollError(f"{where} : proposez au moins deux réponses.")
     if len(labels) > MAX_OPTIONS:
         raise PollError(f"{where} : au plus {MAX_OPTIONS} réponses.")
+    reserved = [label for label in labels if label.casefold() in RESERVED_NAMES]
+    if reserved:
+        raise PollError(
+            f"{where} : « {reserved[0]} » est un mot réservé au dépouillement ; choisissez un autre libellé."
+        )
     every = [label.casefold() for label in labels]
     if question.status_quo:
         every.append(STATUS_QUO_LABEL.casefold())
@@ -545,6 +558,19 @@ def mark_tallied(poll: Poll, now: dt.datetime | None = None) -> bool:
     done = _advance(poll, PollState.TALLIED, tallied_dt=now)
     if done:
         audit(None, "poll.tallied", poll)
+    return done
+
+
+def count_out_of_date(actor: Any, poll_id: int, reason: str) -> bool:
+    """Tallied → closed: section minutes changed after the count (validated, or sent back once
+    counted), so the stored results no longer match them. The Bureau national counts again
+    (« Relancer le dépouillement ») before proclaiming. False if the poll was not tallied."""
+    poll = db.session.get(Poll, poll_id)
+    if poll is None or poll.state != PollState.TALLIED:
+        return False
+    done = _advance(poll, PollState.CLOSED, tallied_dt=None)
+    if done:
+        audit(actor, "poll.count_out_of_date", poll, reason=reason)
     return done
 
 

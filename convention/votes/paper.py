@@ -40,6 +40,7 @@ from convention.domain.roles import Role
 from convention.members.models import Federation, Member, RoleAssignment, Section, User
 from convention.notifications.models import NotificationKind
 from convention.notifications.operations import notify_many
+from convention.votes import operations
 from convention.votes.counting import question_of
 from convention.votes.models import (
     Participation,
@@ -353,7 +354,7 @@ def _count(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     elif value is None or value == "":
         return 0
@@ -834,6 +835,7 @@ def validate_report(actor: Any, report: SectionReport, now: dt.datetime | None =
     report.validated_dt = now
     db.session.flush()
     audit(actor, AUDIT_VALIDATE, report, revision=revision.number)
+    operations.count_out_of_date(actor, report.poll_id, "procès-verbal validé après le dépouillement")
     poll = db.session.get(Poll, report.poll_id)
     notify_many(
         _section_secretary_ids(report.section_id),
@@ -869,6 +871,8 @@ def return_report(actor: Any, report: SectionReport, reason: str) -> None:
     report.validated_dt = None
     db.session.flush()
     audit(actor, AUDIT_RETURN, report, reason=reason, was_validated=was_validated)
+    if was_validated:
+        operations.count_out_of_date(actor, report.poll_id, "procès-verbal compté renvoyé à la section")
     poll = db.session.get(Poll, report.poll_id)
     notify_many(
         _section_secretary_ids(report.section_id),

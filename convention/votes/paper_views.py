@@ -373,7 +373,7 @@ def paper_minutes(convention, poll_id: int, section_id: int):
                         "success",
                     )
                     return redirect(_section_url(poll, section))
-            elif not form.csrf_token.errors:
+            elif not getattr(getattr(form, "csrf_token", None), "errors", None):
                 # Show every problem at once: the fields' and the figures' (nothing is written).
                 errors = paper.minutes_problems(report, data)[1]
             else:

@@ -418,15 +418,28 @@ def _disclose(
 ) -> tuple[list[CellView], bool]:
     """The cells of one level that may be published, and whether units with online ballots were withheld.
 
-    A unit with no online ballot is published as it is (its minutes are public); the others go through
-    ``convention.domain.disclosure.publishable_cells`` with their online part.
+    A unit with no online ballot is published as it is if its minutes keep the secret (enough voters,
+    not all the same: then they are public in the export too); the others go through
+    ``convention.domain.disclosure.publishable_cells``, with their online part (their minutes, for a
+    unit that voted only on paper).
     """
     position = {u.key: i for i, u in enumerate(units)}
     by_key = {u.key: u for u in units}
-    secret = [u for u in units if u.online_ballots > 0]
-    cells = [Cell(u.key, u.label, u.level, u.registered, u.online_ballots, u.online, u.parent) for u in secret]
+
+    def paper_only_keeps_secret(u: _Unit) -> bool:
+        # Its minutes are grouped in the export unless they keep the secret: the same rule here.
+        return u.voters >= threshold and not any(u.full[q.id].is_revealing() for q in questions)
+
+    open_paper = [u for u in units if u.online_ballots == 0 and (u.voters == 0 or paper_only_keeps_secret(u))]
+    secret = [u for u in units if u not in open_paper]
+    cells = [
+        Cell(u.key, u.label, u.level, u.registered, u.online_ballots, u.online, u.parent)
+        if u.online_ballots
+        else Cell(u.key, u.label, u.level, u.registered, u.voters, u.full, u.parent)
+        for u in secret
+    ]
     published = publishable_cells(cells, threshold=threshold, merged_label=merged_label)
-    singles = [[u] for u in units if u.online_ballots == 0] + [[by_key[c.key]] for c in published if not c.is_merged]
+    singles = [[u] for u in open_paper] + [[by_key[c.key]] for c in published if not c.is_merged]
     singles.sort(key=lambda group: position[group[0].key])
     views = [_view(group, group[0].label, questions, merged=False) for group in singles]
     for cell in published:

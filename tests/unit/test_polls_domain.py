@@ -22,6 +22,7 @@ S = PollState
 ALLOWED = {
     (S.DRAFT, S.SCHEDULED), (S.DRAFT, S.OPEN), (S.SCHEDULED, S.DRAFT), (S.SCHEDULED, S.OPEN),
     (S.OPEN, S.CLOSED), (S.CLOSED, S.TALLIED), (S.TALLIED, S.PROCLAIMED),
+    (S.TALLIED, S.CLOSED),  # section minutes validated or sent back after the count: to be counted again
 }  # fmt: skip
 
 
