@@ -357,3 +357,27 @@ def test_single_approval_and_ranked_questions_through_the_ballot(client, databas
         str(approval.id): sorted([ids["Un"], ids["Trois"]]),
         str(ranked.id): [[ids["Y"]], sorted([ids["X"], ids["Z"]])],
     }
+
+
+def test_forged_digits_are_refused_with_a_message_not_a_crash(client, database):
+    """« ² ».isdigit() is true but int() refuses it: a forged ballot gets a French message."""
+    world = make_vote_world()
+    questions = [
+        QuestionData("Un choix", QuestionMethod.SINGLE, options=[("Alpha", ""), ("Bêta", "")]),
+        QuestionData("Approbation", QuestionMethod.APPROVAL, options=[("Un", ""), ("Deux", "")]),
+        QuestionData("Mentions", QuestionMethod.MAJORITY_JUDGMENT, options=[("A", ""), ("B", "")]),
+    ]
+    poll = open_now(world, questions=questions)
+    single, approval, graded = poll.questions
+    a, b = graded.options
+    poll_id = poll.id
+    db.session.commit()
+    login(client, "militant@example.org")
+    base = {f"q{single.id}": "blank", f"q{graded.id}-o{a.id}": "1", f"q{graded.id}-o{b.id}": "2"}
+    for forged in ({f"q{single.id}": "²"}, {f"q{approval.id}": "³"}, {f"q{graded.id}-o{a.id}": "¹"}):
+        for confirmed in ("", "1"):
+            response = client.post(
+                f"/vote/{poll_id}/bulletin", data={**base, **forged, "confirmed": confirmed}, follow_redirects=True
+            )
+            assert response.status_code in (200, 422) and "été enregistré" in page_text(response)
+    assert count(Participation) == 0 and count(Ballot) == 0

@@ -144,6 +144,11 @@ def test_poll_data_is_validated(database):
         make_poll(world, questions=[QuestionData("Choix", QuestionMethod.SINGLE, options=[("Pour", ""), ("pour", "")])])
     with pytest.raises(PollError):
         make_poll(world, questions=[QuestionData("Texte", threshold="3/2")])
+    for quorum in ("1e-5000", "1e-999999999", "²/3"):  # no exponent: it would not print, or never end
+        with pytest.raises(PollError, match="n'est pas une fraction"):
+            make_poll(world, questions=[QuestionData("Texte", quorum=quorum)])
+    with pytest.raises(PollError, match="mot réservé"):
+        make_poll(world, questions=[QuestionData("Choix", QuestionMethod.SINGLE, options=[("blank", ""), ("B", "")])])
 
 
 def test_update_only_before_the_opening(database):
