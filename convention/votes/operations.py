@@ -26,7 +26,7 @@ from convention.core.links import path_for
 from convention.core.permissions import ensure, is_national_bureau
 from convention.domain.ballots import ChoiceError, normalise_choices
 from convention.domain.counting import RESERVED_NAMES
-from convention.domain.errors import DomainError
+from convention.domain.errors import DomainError, IllegalTransition
 from convention.domain.polls import (
     EDITABLE_STATES,
     TALLY_STATES,
@@ -495,10 +495,12 @@ def close_poll(actor: Any, poll: Poll, now: dt.datetime | None = None) -> Job | 
     if actor is not None:
         ensure(poll.can_manage(actor), _BN_ONLY)
     now = now or utcnow()
+    if poll.state != PollState.OPEN:  # (tallied → closed is only for minutes changed after the count)
+        raise IllegalTransition("poll", poll.state.value, PollState.CLOSED.value)
     values: dict[str, Any] = {"closed_dt": now}
     if poll.closes_at > now:
         values["closes_at"] = max(now, poll.opens_at + dt.timedelta(seconds=1))
-    if not _advance(poll, PollState.CLOSED, **values):
+    if not _advance(poll, PollState.CLOSED, {PollState.OPEN}, **values):
         return None
     from convention.votes.ballotbox import rewrite_ballot_box  # new ids, random order; compacted after commit
 
@@ -568,7 +570,7 @@ def count_out_of_date(actor: Any, poll_id: int, reason: str) -> bool:
     poll = db.session.get(Poll, poll_id)
     if poll is None or poll.state != PollState.TALLIED:
         return False
-    done = _advance(poll, PollState.CLOSED, tallied_dt=None)
+    done = _advance(poll, PollState.CLOSED, {PollState.TALLIED}, tallied_dt=None)
     if done:
         audit(actor, "poll.count_out_of_date", poll, reason=reason)
     return done
