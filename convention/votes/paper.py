@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from convention.core.audit import AuditEntry, audit
 from convention.core.db import db, savepoint, utcnow
@@ -152,6 +153,12 @@ def list_reports(poll_id: int, federation_id: int | None = None) -> list[Section
         .join(Federation, Federation.id == SectionReport.federation_id)
         .where(SectionReport.poll_id == poll_id)
         .order_by(Federation.code, Section.name)
+        # The list pages show each report's section, federation and last version: loaded here, not per row.
+        .options(
+            contains_eager(SectionReport.section),
+            contains_eager(SectionReport.federation),
+            selectinload(SectionReport.revisions),
+        )
     )
     if federation_id is not None:
         query = query.where(SectionReport.federation_id == federation_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -171,9 +171,7 @@ def ballot(convention, poll_id: int):
         except ChoiceError as error:
             return _render_poll(poll, errors=[str(error)], answers=raw), 422
         form.confirmed.data = "1"
-        return _no_store(
-            render_template("votes/confirm.html", poll=poll, form=form, answers=content, grades=GRADES)
-        )
+        return render_template("votes/confirm.html", poll=poll, form=form, answers=content, grades=GRADES)
     try:
         code = operations.cast_ballot(current_user, poll, raw)
     except operations.VoteRefused as error:
@@ -181,14 +179,9 @@ def ballot(convention, poll_id: int):
         flash(str(error), "warning")
         return redirect(url_for(".show", poll_id=poll.id))
     db.session.commit()
-    # The receipt is shown in this response only: it is stored nowhere but as a hash.
-    return _no_store(render_template("votes/receipt.html", poll=poll, code=code))
-
-
-def _no_store(body: str):
-    response = make_response(body)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # The receipt is shown in this response only: it is stored nowhere but as a hash (never cached:
+    # ``constant_size`` marks the flow's responses no-store).
+    return render_template("votes/receipt.html", poll=poll, code=code)
 
 
 def _refusal(poll: Poll) -> str | None:
@@ -215,9 +208,7 @@ def verify(convention, poll_id: int):
     found = None
     if poll.is_sealed and form.validate_on_submit():
         found = queries.ballot_exists(poll.id, form.code.data or "")
-    response = make_response(render_template("votes/verify.html", poll=poll, form=form, found=found))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_template("votes/verify.html", poll=poll, form=form, found=found)
 
 
 # --- the Bureau national ------------------------------------------------------------------
