@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_MEMBERS ?= 2000
 
-.PHONY: run test install assets translations db seed clean lint
+.PHONY: run test install assets translations db seed demo-shift clean lint
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
@@ -37,8 +37,14 @@ translations: $(VENV)/.installed
 db: install
 	$(BIN)/flask db upgrade
 
+# The archive convention and the demo convention (its amendment phase open on the day of the first seed).
 seed: db
 	$(BIN)/flask seed --demo --members $(DEMO_MEMBERS)
+
+# Days later: move the demo's dates so that its amendment phase is open today (PHASE=members_vote…).
+PHASE ?= amendments
+demo-shift: db
+	$(BIN)/flask demo shift --phase $(PHASE)
 
 run: seed
 	@echo

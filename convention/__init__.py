@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "convention.notifications.views",
     "convention.admin.views",
     "convention.conventions.views",
+    "convention.conventions.setup_views",
     "convention.auth.views",
     "convention.groups.views",
     "convention.calendar.views",
@@ -146,3 +147,6 @@ def _register_blueprints(app: Flask) -> None:
     from convention.api import init_api
 
     init_api(app)
+    from convention.core.routing import install_convention_routes
+
+    install_convention_routes(app)  # after every blueprint: copies their rules under /c/<slug>

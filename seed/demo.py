@@ -9,6 +9,8 @@ inserted in bulk (no ORM object per row), so 100,000 members take seconds.
 
 The demo accounts share one password, printed by ``flask demo-accounts``. The
 convention's own people (pilots, experts) are not demo accounts and are left alone.
+The pilot's and the committee's roles hold in the demo convention (``seed/demo_convention.py``)
+when it exists, else in the first convention imported.
 """
 
 from __future__ import annotations
@@ -279,11 +281,10 @@ def _seed_members(report: DemoReport, sections: dict[tuple[str, str], int], toda
 def _seed_accounts(
     report: DemoReport, sections: dict[tuple[str, str], int], today: dt.date
 ) -> None:
-    from convention.conventions.models import Convention
     from convention.core.security import hash_password, verify_password
     from convention.groups.models import WorkingGroup
 
-    convention = db.session.scalars(sa.select(Convention).order_by(Convention.id).limit(1)).first()
+    convention = role_convention()
     group = None
     if convention is not None:
         group = db.session.scalars(
@@ -368,6 +369,17 @@ def _seed_accounts(
                     report.accounts_created.append(spec.email)
         report.accounts.append(DemoAccount(spec.email, DEMO_PASSWORD, spec.role_label))
     db.session.flush()
+
+
+def role_convention():
+    """The convention the demo accounts' roles (pilot, committee) hold in: the demo convention
+    when there is one (``flask seed --demo``), else the first convention imported."""
+    from convention.conventions.models import Convention
+    from seed.demo_convention import find_demo_convention
+
+    return find_demo_convention() or db.session.scalars(
+        sa.select(Convention).order_by(Convention.id).limit(1)
+    ).first()
 
 
 def seed_demo(

@@ -13,9 +13,10 @@ the phase forced by the Bureau national. Only the co-signatures of the demo memb
 no accounts) are written in bulk, with their counts. The members and section secretaries who
 file amendments get accounts sharing the demo accounts' password.
 
-The operations check the phase: the Bureau national's account forces the amendment phase
-first, and leaves it forced (a newcomer can amend and co-sign at once) unless another phase
-was forced before, which is then put back. Idempotent: nothing is done when the text already
+The operations check the phase. On the demo convention its dates open the amendment phase
+today, and nothing is forced. Elsewhere the Bureau national's account forces the amendment
+phase first, and leaves it forced (a newcomer can amend and co-sign at once) unless another
+phase was forced before, which is then put back. Idempotent: nothing is done when the text already
 has amendments. Notifications written by the operations are kept (authors see the decisions)
 but never e-mailed. Commits, as the demo vote does.
 """
@@ -699,11 +700,20 @@ def _identity(amendment: Amendment) -> tuple:
 # --- the whole demo ------------------------------------------------------------------------------------
 
 
-def _force_phase(bureau: User, convention, report: DemoAmendmentsReport) -> PhaseKind:
-    """Force the amendment phase; return the override to leave at the end (AMENDMENTS: keep it)."""
+def _force_phase(bureau: User, convention, report: DemoAmendmentsReport, today: dt.date) -> PhaseKind | None:
+    """Force the amendment phase unless its dates open it today; return the override to leave at the end
+    (AMENDMENTS: keep it forced; None: nothing was forced)."""
     from convention.conventions.operations import set_phase_override
 
     before = convention.phase_override
+    if before is None and convention.current_phase_kind(today) == PhaseKind.AMENDMENTS:
+        phase = convention.phase(PhaseKind.AMENDMENTS)
+        closing = f" jusqu'au {phase.ends_on:%d/%m/%Y}" if phase.ends_on else ""
+        report.phase_line = (
+            f"Phase « {PHASE_LABELS[PhaseKind.AMENDMENTS]} » ouverte par ses dates{closing} : "
+            "dépôt, cosignature et examen ouverts."
+        )
+        return None
     set_phase_override(bureau, convention, PhaseKind.AMENDMENTS)
     if before in (None, PhaseKind.AMENDMENTS):
         phase = convention.phase(PhaseKind.AMENDMENTS)
@@ -825,7 +835,7 @@ def seed_demo_amendments(
     }
     chapters = {c.anchor for c in db.session.scalars(sa.select(Chapter).where(Chapter.version_id == version.id))}
     data = load_data()
-    restore = _force_phase(bureau, convention, report)
+    restore = _force_phase(bureau, convention, report, today)
     report.chapters_assigned, pilot_chapters = _assign_chapters(
         committee, convention, data.get("generator", {}).get("groups", {}), chapters
     )
@@ -879,7 +889,7 @@ def seed_demo_amendments(
             report.ignored.append(f"« {item.spec.key} » (n° {item.amendment.number}) : {error}")
     report.syntheses = _syntheses(data, review, blocks, version, committee, today, report)
 
-    if restore != PhaseKind.AMENDMENTS:
+    if restore not in (None, PhaseKind.AMENDMENTS):
         from convention.conventions.operations import set_phase_override
 
         set_phase_override(bureau, convention, restore)

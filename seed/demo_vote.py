@@ -1,10 +1,15 @@
-"""The demo's members' vote: the « vote militant » of the seeded convention, counted and proclaimed.
+"""The demo convention's polls: a past consultation counted and proclaimed, the members' vote on the
+text scheduled on its day, and an open demo vote to try at once.
 
-Run by ``flask seed --demo`` after the demo population is committed. The poll goes through the
-real operations (create, schedule, open — which freezes the roll —, close, the tally job,
-proclaim), dated on the convention's vote day. Only the ballots are written in bulk, since the
-demo members have no accounts to vote with: a reproducible turnout and choice per federation.
-The vote is in the past, so its notifications are not kept (nobody is told of a 2025 vote today).
+Run by ``flask seed --demo`` after the demo population is committed, on the demo convention (the
+archive gets none of it). The polls go through the real operations (create, schedule, open —
+which freezes the roll —, close, the tally job, proclaim). The past consultation is dated a few
+days before the demo's contributions phase ends, with the Grenoble section voting on paper
+(minutes validated by the Isère federation); the members' vote on the text is scheduled on the
+demo's vote day (it opens by itself); the open demo vote runs from yesterday for two weeks. Only
+the ballots are written in bulk, since the demo members have no accounts to vote with: a
+reproducible turnout and choice per federation. Past votes keep no notification. Each poll is
+found again by its title: re-seeding changes nothing and moves nothing.
 """
 
 from __future__ import annotations
@@ -61,15 +66,18 @@ WORDINGS = [
         "Généraliser dès le prochain quinquennat une police de proximité nationale dans chaque quartier prioritaire.",
     ),
 ]
+# The consultation held before the amendments (counted and proclaimed).
+PAST_TITLE = "Consultation militante : la place de la police de proximité"
+PAST_QUESTION = "La convention doit-elle faire de la police de proximité sa première proposition ?"
 # The open demo vote, on which a newcomer votes at once with a demo account.
 OPEN_TITLE = "Vote de démonstration : essayez le vote militant"
 OPEN_QUESTION = "Ce scrutin de démonstration reste ouvert : votez avec un compte de démonstration."
 
 
-def demo_questions() -> list[operations.QuestionData]:
+def demo_questions(first: str = QUESTION) -> list[operations.QuestionData]:
     """The text (Pour / Contre / Abstention, more than half of the expressed votes) and the wordings."""
     return [
-        operations.QuestionData(title=QUESTION),
+        operations.QuestionData(title=first),
         operations.QuestionData(
             title=WORDINGS_TITLE,
             method=QuestionMethod.MAJORITY_JUDGMENT,
@@ -89,16 +97,22 @@ class DemoVoteReport:
 
     open_created: bool = False
     open_voters: int = 0
+    text_vote_created: bool = False
+    text_vote_day: dt.date | None = None
 
     def lines(self) -> list[str]:
         if self.skipped:
             return [f"Vote de démonstration ignoré : {self.skipped}"]
         lines = []
         if not self.created:
-            lines.append("Vote militant de la convention déjà présent : rien n'a changé.")
+            lines.append("Consultation militante de la démonstration déjà présente : rien n'a changé.")
         else:
-            state = "proclamé" if self.proclaimed else "dépouillé, à proclamer"
-            lines.append(f"Vote militant : {self.voters} votant·es sur {self.registered} inscrit·es ({state}).")
+            state = "proclamée" if self.proclaimed else "dépouillée, à proclamer"
+            lines.append(
+                f"Consultation militante : {self.voters} votant·es sur {self.registered} inscrit·es ({state})."
+            )
+        if self.text_vote_created:
+            lines.append(f"Vote militant sur le texte programmé le {self.text_vote_day:%d/%m/%Y}.")
         if self.open_created:
             lines.append(f"Vote de démonstration ouvert : {self.open_voters} votant·es déjà ; votez avec un compte.")
         return lines
@@ -249,11 +263,41 @@ def _paper_vote_in_grenoble(poll: Poll, rng: random.Random, meeting: dt.datetime
 def seed_demo_vote(convention, seed_value: int = 2025, today: dt.date | None = None) -> DemoVoteReport:
     """The convention's vote (created, counted and proclaimed once) and the open demo vote (commits)."""
     report = DemoVoteReport()
-    if not db.session.scalar(sa.select(Poll.id).where(Poll.convention_id == convention.id, Poll.title == TITLE)):
-        _seed_archive_vote(convention, seed_value, report)
+    if not db.session.scalar(sa.select(Poll.id).where(Poll.convention_id == convention.id, Poll.title == PAST_TITLE)):
+        _seed_past_vote(convention, seed_value, report)
     if not report.skipped:
+        _seed_text_vote(convention, report)
         _seed_open_vote(convention, seed_value, report, today or dt.datetime.now(PARIS).date())
     return report
+
+
+def _seed_text_vote(convention, report: DemoVoteReport) -> None:
+    """The members' vote on the text, scheduled on the demo's vote day (it opens by itself)."""
+    if db.session.scalar(sa.select(Poll.id).where(Poll.convention_id == convention.id, Poll.title == TITLE)):
+        return
+    phase = convention.phase(PhaseKind.MEMBERS_VOTE)
+    bureau = _demo_user("bn")
+    if phase is None or bureau is None:
+        return
+    day = phase.starts_on
+    closes_at = dt.datetime.combine(phase.ends_on or day, dt.time(20, 0), PARIS).astimezone(dt.UTC)
+    if closes_at <= dt.datetime.now(dt.UTC):
+        return  # the vote day is past: nothing to schedule
+    poll = operations.create_poll(
+        bureau,
+        convention,
+        operations.PollData(
+            title=TITLE,
+            question=QUESTION,
+            opens_at=dt.datetime.combine(day, dt.time(8, 0), PARIS).astimezone(dt.UTC),
+            closes_at=closes_at,
+            roll_cutoff=day - dt.timedelta(days=7),
+            questions=demo_questions(),
+        ),
+    )
+    operations.schedule_poll(bureau, poll)
+    report.text_vote_created, report.text_vote_day = True, day
+    db.session.commit()
 
 
 def _seed_open_vote(convention, seed_value: int, report: DemoVoteReport, today: dt.date) -> None:
@@ -316,25 +360,28 @@ def _roll_changes(poll: Poll, bureau: User) -> None:
     roll.refuse_roll_change(second, refused, "Adhésion postérieure à la date d'arrêt de la liste.")
 
 
-def _seed_archive_vote(convention, seed_value: int, report: DemoVoteReport) -> None:
-    phase = convention.phase(PhaseKind.MEMBERS_VOTE)
+def _seed_past_vote(convention, seed_value: int, report: DemoVoteReport) -> None:
+    """The consultation, ten days before the contributions phase ends: paper and online, counted, proclaimed."""
+    phase = convention.phase(PhaseKind.CONTRIBUTIONS)
     bureau = db.session.scalar(sa.select(User).where(User.email == "demo.bn@exemple.fr"))
-    if phase is None or phase.starts_on is None or bureau is None:
-        report.skipped = "la convention n'a pas de date de vote militant ou le compte du Bureau national manque."
+    if phase is None or phase.ends_on is None or bureau is None:
+        report.skipped = (
+            "la convention n'a pas de phase des contributions datée ou le compte du Bureau national manque."
+        )
         return
-    day = phase.starts_on
+    day = max(phase.starts_on, phase.ends_on - dt.timedelta(days=10))
     opens_at = dt.datetime.combine(day, dt.time(8, 0), PARIS).astimezone(dt.UTC)
-    closes_at = dt.datetime.combine(phase.ends_on or day, dt.time(20, 0), PARIS).astimezone(dt.UTC)
+    closes_at = dt.datetime.combine(day, dt.time(20, 0), PARIS).astimezone(dt.UTC)
     poll = operations.create_poll(
         bureau,
         convention,
         operations.PollData(
-            title=TITLE,
-            question=QUESTION,
+            title=PAST_TITLE,
+            question=PAST_QUESTION,
             opens_at=opens_at,
             closes_at=closes_at,
             roll_cutoff=day,
-            questions=demo_questions(),
+            questions=demo_questions(PAST_QUESTION),
         ),
     )
     operations.schedule_poll(bureau, poll, now=opens_at - dt.timedelta(days=7))

@@ -24,6 +24,7 @@ from convention.calendar.models import Event, EventKind, EventPerson, EventPerso
 from convention.contributions.models import Channel, Contribution
 from convention.conventions.models import Convention, Phase
 from convention.core.audit import audit
+from convention.core.db import utcnow
 from convention.domain.phases import PhaseKind
 from convention.extensions import db
 from convention.groups.models import (
@@ -189,6 +190,11 @@ def _upsert_convention(record: ConventionRecord, report: SeedReport) -> Conventi
             "description": record.description,
         },
     )
+    if convention.published_dt is None:
+        # The archive is public as soon as it is imported; featured only if no other convention is.
+        convention.published_dt = utcnow()
+        if not db.session.scalar(sa.select(Convention.id).where(Convention.is_featured.is_(True)).limit(1)):
+            convention.is_featured = True
     existing = {p.kind: p for p in convention.phases}
     for position, (kind, starts_on, ends_on) in enumerate(_phase_dates(record), start=1):
         values = {
@@ -327,21 +333,31 @@ def _upsert_events(
 
 
 def _upsert_contributions(convention: Convention, doc: SeedDocument, report: SeedReport) -> None:
+    """The document's two lists, numbered in one series within the convention.
+
+    The platform list keeps its printed numbers; the e-mail list follows it (its « N° 1 »
+    becomes the number after the platform list's last), so no number appears twice.
+    """
     existing = {
         (c.channel, c.number): c
         for c in db.session.scalars(sa.select(Contribution).filter_by(convention_id=convention.id))
     }
+    platform_last = max(
+        (r.number for r in doc.contributions if r.list_name == "platform"), default=0
+    )
     for record in doc.contributions:
         channel = Channel.PLATFORM if record.list_name == "platform" else Channel.EMAIL
+        number = record.number if channel == Channel.PLATFORM else platform_last + record.number
         _upsert(
             report,
             "contribution",
-            existing.get((channel, record.number)),
+            existing.get((channel, number)),
             Contribution,
             {
                 "convention_id": convention.id,
                 "channel": channel,
-                "number": record.number,
+                "number": number,
+                "submitted_date_known": False,
                 "title": record.title,
                 "author_name": record.author_name,
                 "section_name": record.section,

@@ -26,6 +26,7 @@ from convention.texts.models import Block, Text, TextVersion
 from convention.texts.operations import write_text_version
 from seed.records import BlockRecord, ChapterRecord, PartRecord
 from tests.auth_fixtures import make_federation, make_group, make_member, make_section, make_user
+from tests.convention_fixtures import PUBLISHED  # conventions made here are published
 
 TODAY = dt.date.today()
 PAID = dt.date(2099, 12, 31)
@@ -119,6 +120,7 @@ def phase_dates(today: dt.date = TODAY) -> list[tuple[PhaseKind, dt.date, dt.dat
 def build_world(phase: PhaseKind | None = PhaseKind.AMENDMENTS) -> World:
     """The convention in ``phase`` (forced), with its text, groups, units and accounts. Commits."""
     convention = Convention(
+        published_dt=PUBLISHED,
         slug="securite",
         title="Convention nationale sur la sécurité et la prévention de la délinquance",
         short_title="Sécurité et prévention",

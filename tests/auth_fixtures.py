@@ -18,6 +18,7 @@ from convention.domain.roles import Role
 from convention.extensions import db
 from convention.groups.models import WorkingGroup
 from convention.members.models import Federation, Member, RoleAssignment, Section, User
+from tests.convention_fixtures import PUBLISHED  # conventions made here are published
 
 PASSWORD = "une phrase de passe solide"
 _serial = count(1)
@@ -125,6 +126,7 @@ PHASE_DATES = [
 
 def make_convention(slug: str = "securite") -> Convention:
     convention = Convention(
+        published_dt=PUBLISHED,
         slug=slug,
         title="Convention nationale sur la sécurité et la prévention de la délinquance",
         short_title="Sécurité et prévention",

@@ -29,6 +29,7 @@ from tests.auth_fixtures import (
     make_section,
     make_user,
 )
+from tests.convention_fixtures import PUBLISHED  # conventions made here are published
 
 ROLES = (
     "militant",
@@ -72,6 +73,7 @@ class World:
 def build_world(when: str = "during") -> World:
     today = dt.date.today()
     convention = Convention(
+        published_dt=PUBLISHED,
         slug="securite",
         title="Convention nationale sur la sécurité et la prévention de la délinquance",
         short_title="Sécurité et prévention",

@@ -34,6 +34,7 @@ from convention.amendments.models import (
 from convention.amendments.operations import AmendmentData, RequestedKind
 from convention.amendments.rendering import shown_amendment, shown_change
 from convention.contributions.models import secretary_units
+from convention.conventions.scoping import ensure_through, found_in_convention
 from convention.conventions.web import with_convention
 from convention.core.markdown import render_markdown
 from convention.core.pagination import page_arg
@@ -50,6 +51,7 @@ from convention.domain.phases import PhaseKind
 from convention.extensions import db
 from convention.members.models import Federation, Section
 from convention.texts import queries as text_queries
+from convention.texts.models import Text
 
 bp = Blueprint("amendments", __name__, url_prefix="/amendements")
 
@@ -86,10 +88,7 @@ def _text(convention):
 
 
 def _amendment_or_404(convention, amendment_id: int) -> Amendment:
-    amendment = queries.get_amendment(convention.id, amendment_id)
-    if amendment is None:
-        abort(404)
-    return amendment
+    return found_in_convention(queries.get_amendment(convention.id, amendment_id), Amendment, amendment_id, convention)
 
 
 def _int_arg(name: str) -> int | None:
@@ -140,8 +139,14 @@ def index(convention):
         federations=federations,
         status_labels=STATUS_LABELS,
         section=db.session.get(Section, filters.section_id) if filters.section_id else None,
-        cluster=db.session.get(AmendmentCluster, filters.cluster_id) if filters.cluster_id else None,
+        cluster=_cluster_of(text, filters.cluster_id),
     )
+
+
+def _cluster_of(text, cluster_id: int | None) -> AmendmentCluster | None:
+    """The « discussion commune » named by the filter, if it is one of this text's."""
+    cluster = db.session.get(AmendmentCluster, cluster_id) if cluster_id else None
+    return cluster if cluster is not None and cluster.text_id == text.id else None
 
 
 @bp.get("/<int:amendment_id>")
@@ -528,9 +533,10 @@ def _review_rows(amendments):
 @with_convention
 def synthesis(convention, cluster_id: int):
     cluster = db.session.get(AmendmentCluster, cluster_id)
+    ensure_through(cluster, db.session.get(Text, cluster.text_id) if cluster is not None else None, convention)
     text = _text(convention)
-    if cluster is None or cluster.text_id != text.id:
-        abort(404)
+    if cluster.text_id != text.id:
+        abort(404)  # a discussion on another text of this convention
     version = text.current_version
     block = queries.find_block(version.id, cluster.block_anchor)
     if block is None:

@@ -20,8 +20,12 @@ def init_api(app: Flask) -> None:
     from convention.extensions import csrf
 
     api.init_app(app)
-    from convention.api import polls, views
+    from convention.api import conventions, polls, views
+    from convention.core.routing import API_PREFIX, SCOPED_API_BLUEPRINTS
 
-    for blp in [*views.BLUEPRINTS, polls.blp]:
-        api.register_blueprint(blp, url_prefix="/api/v1")
+    for blp in [*views.BLUEPRINTS, polls.blp, conventions.blp]:
+        api.register_blueprint(blp, url_prefix=API_PREFIX)
         csrf.exempt(blp)
+    # Each convention's data again under /api/v1/conventions/<slug>/… (the rules are copied with
+    # the site's by convention.core.routing.install_convention_routes).
+    conventions.nest_in_conventions(api.spec, API_PREFIX, SCOPED_API_BLUEPRINTS)

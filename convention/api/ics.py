@@ -56,7 +56,11 @@ def convention_feed(convention: str | None = None):
 def working_group_feed(group_id: int, convention: str | None = None):
     """Les rendez-vous d'un groupe de travail (par son identifiant), au format iCalendar."""
     group = queries.get_working_group(group_id) if group_id <= MAX_ID else None
-    if group is None or (convention and group.convention.slug != convention):
+    if (
+        group is None
+        or (convention and group.convention.slug != convention)
+        or not api_queries.shows_convention(group.convention_id)
+    ):
         abort(HTTPStatus.NOT_FOUND, description="Groupe de travail introuvable.")
     return ics_response(
         queries.list_events(group.convention_id, working_group_id=group.id),

@@ -23,11 +23,68 @@ from convention.texts.models import Block, Chapter, Part, Text, TextVersion
 
 
 def get_convention(slug: str | None) -> Convention | None:
-    """The convention named by ``slug``, or the first one (one convention runs at a time)."""
-    query = sa.select(Convention).options(selectinload(Convention.phases))
+    """The published convention the request names, or None (drafts never reach the API).
+
+    Under ``/api/v1/conventions/<slug>/…`` the path names it (the ``convention`` query parameter
+    is then ignored); else ``?convention=<slug>``; else the featured convention.
+    """
+    from flask import g, has_request_context
+
+    url_convention = g.get("url_convention") if has_request_context() else None
+    if url_convention is not None:
+        slug = url_convention.slug
+    query = (
+        sa.select(Convention)
+        .options(selectinload(Convention.phases))
+        .where(Convention.published_dt.is_not(None))
+    )
     if slug:
         query = query.where(Convention.slug == slug)
+    else:
+        query = query.order_by(Convention.is_featured.desc())
     return db.session.scalars(query.order_by(Convention.id).limit(1)).first()
+
+
+def list_conventions() -> list[Convention]:
+    """Every published convention, oldest first, phases preloaded."""
+    return list(
+        db.session.scalars(
+            sa.select(Convention)
+            .options(selectinload(Convention.phases))
+            .where(Convention.published_dt.is_not(None))
+            .order_by(Convention.id)
+        )
+    )
+
+
+def convention_summary(convention: Convention, today: dt.date, featured_id: int | None) -> dict[str, Any]:
+    """What the list of conventions says of each: titles, the phase in force, featured, archived."""
+    phase = convention.current_phase(today)
+    slug = convention.slug
+    return {
+        "slug": slug,
+        "title": convention.title,
+        "short_title": convention.short_title,
+        "current_phase": (
+            {"kind": phase.kind.value, "label": phase.label, "starts_on": phase.starts_on, "ends_on": phase.ends_on}
+            if phase is not None
+            else None
+        ),
+        "featured": convention.id == featured_id,
+        "archived": convention.is_archived(today),
+        "url": url_for("conventions.home", convention_slug=slug),
+        "api_url": url_for("conventions_api.get_one", slug=slug),
+    }
+
+
+def convention_detail(convention: Convention, today: dt.date, featured_id: int | None) -> dict[str, Any]:
+    """One convention: its summary, presentation and dated phases."""
+    return {
+        **convention_summary(convention, today, featured_id),
+        "initiator": convention.initiator,
+        "description": convention.description,
+        "phases": convention_data(convention, today)["phases"],
+    }
 
 
 def _page(query: sa.Select, page: int, per_page: int) -> tuple[list[Any], int]:
@@ -163,9 +220,34 @@ def list_texts(convention: Convention, page: int, per_page: int):
 
 
 def get_text(text_id: int) -> Text | None:
-    return db.session.scalars(
-        sa.select(Text).where(Text.id == text_id).options(selectinload(Text.versions))
-    ).first()
+    """The text ``text_id`` if the API may show it here (see ``shows_convention``)."""
+    from flask import g, has_request_context
+
+    query = (
+        sa.select(Text)
+        .join(Convention, Convention.id == Text.convention_id)
+        .where(Text.id == text_id, Convention.published_dt.is_not(None))
+        .options(selectinload(Text.versions))
+    )
+    url_convention = g.get("url_convention") if has_request_context() else None
+    if url_convention is not None:
+        query = query.where(Text.convention_id == url_convention.id)
+    return db.session.scalars(query).first()
+
+
+def shows_convention(convention_id: int) -> bool:
+    """A row of this convention may be shown: a published convention, and the one the path names.
+
+    ``/api/v1/texts/12`` shows any published convention's text (old links keep working);
+    ``/api/v1/conventions/<slug>/texts/12`` only that convention's.
+    """
+    from flask import g, has_request_context
+
+    url_convention = g.get("url_convention") if has_request_context() else None
+    if url_convention is not None:
+        return url_convention.id == convention_id and url_convention.is_published
+    convention = db.session.get(Convention, convention_id)
+    return convention is not None and convention.is_published
 
 
 def text_version_data(text: Text, version_number: int | None) -> dict[str, Any] | None:

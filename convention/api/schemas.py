@@ -87,6 +87,36 @@ class ConventionSchema(ma.Schema):
     phases = fields.List(fields.Nested(PhaseSchema), required=True)
 
 
+class ConventionSummarySchema(ma.Schema):
+    slug = fields.String(
+        required=True, metadata={"description": "Identifiant ; ses données sont sous /api/v1/conventions/<slug>/."}
+    )
+    title = fields.String(required=True)
+    short_title = fields.String(required=True)
+    current_phase = fields.Nested(
+        PhaseSchema, allow_none=True, required=True, metadata={"description": "La phase en cours, ou null."}
+    )
+    featured = fields.Boolean(
+        required=True, metadata={"description": "true pour la convention mise en avant (celle de la page d'accueil)."}
+    )
+    archived = fields.Boolean(
+        required=True, metadata={"description": "true quand le texte est adopté : la convention est terminée."}
+    )
+    url = fields.String(required=True, metadata={"description": "La page d'accueil de la convention sur le site."})
+    api_url = fields.String(required=True, metadata={"description": "Cette convention dans l'API."})
+
+
+class ConventionListSchema(ma.Schema):
+    items = fields.List(fields.Nested(ConventionSummarySchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class ConventionDetailSchema(ConventionSummarySchema):
+    initiator = fields.String(required=True)
+    description = fields.String(required=True)
+    phases = fields.List(fields.Nested(PhaseSchema), required=True)
+
+
 class AnimatorSchema(ma.Schema):
     name = fields.String(required=True)
     titles = fields.String(required=True)

@@ -42,6 +42,7 @@ from convention.calendar.models import (
     EventKind,
     RegistrationStatus,
 )
+from convention.conventions.scoping import found_in_convention
 from convention.conventions.web import query_args, with_convention
 from convention.core.db import utcnow
 from convention.core.exports import csv_bytes
@@ -202,10 +203,7 @@ def _grid(convention, filters: Filters, common: dict):
 
 
 def _load_event(convention, event_id: int) -> Event:
-    found = queries.get_event(convention.id, event_id)
-    if found is None:
-        abort(404)
-    return found
+    return found_in_convention(queries.get_event(convention.id, event_id), Event, event_id, convention)
 
 
 @bp.get("/<int:event_id>")

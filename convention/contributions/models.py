@@ -113,6 +113,9 @@ class Contribution(Model):
         str_enum(ContributionStatus), default=ContributionStatus.SUBMITTED
     )
     submitted_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # False for contributions carried over from a document that does not date them:
+    # ``submitted_dt`` is then only when they were recorded, not when they were received.
+    submitted_date_known: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # The account that submitted it on the platform (a member, or a secretary for their unit).
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     updated_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -134,7 +137,8 @@ class Contribution(Model):
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
-    __table_args__ = (sa.UniqueConstraint("convention_id", "channel", "number"),)
+    # One number per contribution within a convention, whatever its channel.
+    __table_args__ = (sa.UniqueConstraint("convention_id", "number"),)
 
     @property
     def status_label(self) -> str:

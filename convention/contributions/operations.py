@@ -82,8 +82,7 @@ def _attach(contribution: Contribution, upload: attachments.Upload) -> str | Non
 def _next_number(convention_id: int) -> int:
     highest = db.session.scalar(
         sa.select(sa.func.max(Contribution.number)).where(
-            Contribution.convention_id == convention_id,
-            Contribution.channel == Channel.PLATFORM,
+            Contribution.convention_id == convention_id
         )
     )
     return (highest or 0) + 1

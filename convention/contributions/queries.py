@@ -54,16 +54,13 @@ PENDING = (ContributionStatus.SUBMITTED, ContributionStatus.UNDER_REVIEW)
 
 
 def moderated_group_ids(user, convention) -> list[int] | None:
-    """Ids of the groups ``user`` moderates; None means every group and the whole convention."""
-    from convention.domain.roles import Role
+    """Ids of the groups of ``convention`` ``user`` moderates; None means every group and the
+    whole convention (its steering committee, the Bureau national)."""
+    from convention.conventions.scoping import pilot_group_ids
 
     if convention.is_steering(user):
         return None
-    return [
-        a.working_group_id
-        for a in user.roles
-        if a.role == Role.PILOT and a.working_group_id is not None
-    ]
+    return sorted(pilot_group_ids(user, convention))
 
 
 def list_review_queue(user, convention) -> list[Contribution]:

@@ -30,11 +30,12 @@ from convention.contributions.models import (
     CHANNEL_LABELS,
     STATUS_LABELS,
     Channel,
+    Contribution,
     can_submit,
-    moderates_something,
     secretary_units,
     submissions_open,
 )
+from convention.conventions.scoping import found_in_convention, moderates_in
 from convention.conventions.web import with_convention
 from convention.core.markdown import render_markdown
 from convention.core.pagination import page_arg
@@ -51,10 +52,10 @@ bp = Blueprint("contributions", __name__, url_prefix="/contributions")
 
 @bp.app_context_processor
 def inject_moderation() -> dict:
-    """``moderates_contributions``: show « À examiner » in the navigation."""
+    """``moderates_contributions``: show « À examiner » in the navigation (in this convention)."""
     if not has_request_context():
         return {"moderates_contributions": False}
-    return {"moderates_contributions": moderates_something(current_user)}
+    return {"moderates_contributions": moderates_in(current_user, current_convention())}
 
 
 @bp.app_template_global("contribution_submissions_open")
@@ -73,10 +74,9 @@ def _enum_arg(name: str, enum_type):
 
 
 def _contribution_or_404(convention, contribution_id: int):
-    contribution = queries.get_contribution(convention.id, contribution_id)
-    if contribution is None:
-        abort(404)
-    return contribution
+    return found_in_convention(
+        queries.get_contribution(convention.id, contribution_id), Contribution, contribution_id, convention
+    )
 
 
 def _closed_page(convention):
@@ -279,7 +279,7 @@ def decide(convention, contribution_id: int):
 @login_required
 @with_convention
 def queue(convention):
-    require(moderates_something(current_user))
+    require(moderates_in(current_user, convention))
     return render_template(
         "contributions/queue.html",
         contributions=queries.list_review_queue(current_user, convention),

@@ -34,11 +34,23 @@ class Convention(Model):
     phase_override: Mapped[PhaseKind | None] = mapped_column(str_enum(PhaseKind))
     # Co-signatures that make a member's amendment admissible (a unit's amendment needs none).
     amendment_cosignatures_required: Mapped[int] = mapped_column(default=5, server_default="5")
+    # The convention `/` shows (the Bureau national chooses it; one at a time).
+    is_featured: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # None while the Bureau national sets it up in the wizard: then nobody else sees it.
+    published_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     phases: Mapped[list[Phase]] = relationship(
         back_populates="convention", order_by="Phase.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_dt is not None
+
+    def is_archived(self, today: dt.date) -> bool:
+        """True once the text is adopted: the convention is over, its pages stay readable."""
+        return self.current_phase_kind(today) == PhaseKind.ADOPTED_TEXT
 
     def phase_spans(self) -> list[PhaseSpan]:
         return [PhaseSpan(p.kind, p.starts_on, p.ends_on) for p in self.phases]

@@ -1,10 +1,11 @@
-"""Read helpers for the home page."""
+"""Read helpers for the home page and for finding a convention (by slug, the featured one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from convention.calendar.models import Event
 from convention.contributions.models import Contribution
@@ -38,3 +39,26 @@ def get_key_figures(convention: Convention) -> KeyFigures:
         contributions=_count(Contribution, Contribution.convention_id == convention.id),
         proposals=_count(Proposal, Proposal.version_id == version.id) if version else 0,
     )
+
+
+def get_convention_by_slug(slug: str) -> Convention | None:
+    """The convention named ``slug`` (published or not: the caller decides who may see it)."""
+    return db.session.scalar(sa.select(Convention).where(Convention.slug == slug))
+
+
+def get_featured_convention() -> Convention | None:
+    """The convention ``/`` shows: the featured one, else the first published (drafts never)."""
+    return db.session.scalars(
+        sa.select(Convention)
+        .where(Convention.published_dt.is_not(None))
+        .order_by(Convention.is_featured.desc(), Convention.id)
+        .limit(1)
+    ).first()
+
+
+def list_conventions(*, with_drafts: bool = False) -> list[Convention]:
+    """Every published convention (and the drafts for the Bureau national), oldest first."""
+    query = sa.select(Convention).options(selectinload(Convention.phases)).order_by(Convention.id)
+    if not with_drafts:
+        query = query.where(Convention.published_dt.is_not(None))
+    return list(db.session.scalars(query))

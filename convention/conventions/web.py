@@ -6,9 +6,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
+from convention.conventions.models import Convention
+from convention.core.routing import may_see
 from convention.core.templating import current_convention
+from convention.extensions import db
 
 LANGUAGES = ("fr", "en")
 
@@ -24,6 +27,29 @@ def with_convention(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(convention, *args, **kwargs)
 
     return wrapper
+
+
+def ensure_in_convention(obj: Any, convention: Any) -> Any:
+    """``obj`` if it belongs to ``convention``; never another convention's object under its pages.
+
+    Every view that loads a row by id under a convention's pages goes through this, so that
+    a convention's pages, permissions and forms never reach into another convention. An object
+    of another convention the user may see is a redirect to the same page under that
+    convention's address (301 for GET and HEAD, 308 otherwise: old links keep working); a missing
+    object, or one of a draft the user may not see, is a 404.
+    """
+    convention_id = getattr(obj, "convention_id", None)
+    if obj is None or convention_id is None:
+        abort(404)
+    if convention_id == convention.id:
+        return obj
+    target = db.session.get(Convention, convention_id)
+    if target is None or not may_see(target) or request.endpoint is None:
+        abort(404)
+    path = url_for(request.endpoint, **(request.view_args or {}), convention_slug=target.slug)
+    if request.query_string:
+        path += "?" + request.query_string.decode("latin-1")
+    abort(redirect(path, 301 if request.method in ("GET", "HEAD") else 308))
 
 
 def lang_url(code: str) -> str:

@@ -15,14 +15,58 @@ from urllib.parse import urlsplit
 from babel.dates import format_date
 from flask import current_app, has_request_context, url_for
 
+# The view arguments that name a row of one convention: ``path_for`` and ``external_url`` read the
+# row's convention from them, so that a link sent about another convention's object (an e-mail,
+# a notification) goes to that convention's pages and not to the featured one's.
+OBJECT_ARGS = {
+    "event_id": ("convention.calendar.models", "Event"),
+    "contribution_id": ("convention.contributions.models", "Contribution"),
+    "amendment_id": ("convention.amendments.models", "Amendment"),
+    "poll_id": ("convention.votes.models", "Poll"),
+    "text_id": ("convention.texts.models", "Text"),
+    "assignment_id": ("convention.amendments.models", "ChapterAssignment"),
+}
+
+
+def _with_object_convention(endpoint: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with ``convention_slug`` set from the row an id argument names, when there is one.
+
+    ``convention=`` (a Convention) may be passed instead, for a link without an id in it
+    (« texts.index » of a given convention). Endpoints shared by every convention are left alone.
+    """
+    import importlib
+
+    from convention.core.routing import SLUG_ARG, is_scoped_endpoint
+
+    convention = values.pop("_convention", None)
+    if SLUG_ARG in values or not is_scoped_endpoint(endpoint):
+        return values
+    if convention is None:
+        from convention.extensions import db
+
+        for name, (module, model) in OBJECT_ARGS.items():
+            if isinstance(values.get(name), int):
+                row = db.session.get(getattr(importlib.import_module(module), model), values[name])
+                if row is not None:
+                    from convention.conventions.models import Convention
+
+                    convention = db.session.get(Convention, row.convention_id)
+                break
+    if convention is not None:
+        values[SLUG_ARG] = convention.slug  # the featured convention's is dropped: short paths
+    return values
+
 
 def path_for(endpoint: str, **values: Any) -> str:
     """The site path of ``endpoint`` (``/calendrier/12``), from a request or not.
 
     Outside a request (a worker, the scheduler) the path is built on ``PUBLIC_BASE_URL``'s host
     and path, not through a fake request: under ``TRUSTED_HOSTS`` a request for « localhost »
-    would be refused.
+    would be refused. A link to a row of a convention goes to that convention's pages
+    (``/c/<slug>/…`` unless it is the featured one); ``_convention=`` names the convention of a
+    link without an id.
     """
+    values = _with_object_convention(endpoint, values)
     if has_request_context():
         return url_for(endpoint, **values)
     base = urlsplit((current_app.config.get("PUBLIC_BASE_URL") or "http://localhost").strip().rstrip("/"))
@@ -47,7 +91,8 @@ def public_base_url() -> str:
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """The absolute URL of ``endpoint`` on ``PUBLIC_BASE_URL``, from a request or not."""
+    """The absolute URL of ``endpoint`` on ``PUBLIC_BASE_URL``, from a request or not (see ``path_for``)."""
+    values = _with_object_convention(endpoint, values)
     base = urlsplit(public_base_url())
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"

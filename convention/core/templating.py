@@ -7,8 +7,6 @@ import datetime as dt
 from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 
-from convention.extensions import db
-
 
 def init_templating(app: Flask) -> None:
     @app.template_filter("date_fr")
@@ -36,15 +34,35 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def inject_convention() -> dict:
-        return {"convention": current_convention(), "today": dt.date.today()}
+        convention = current_convention()
+        return {
+            "convention": convention,
+            "today": dt.date.today(),
+            "convention_is_featured": convention is None or is_featured(convention),
+        }
+
+
+def featured_convention():
+    """The convention ``/`` shows: the one the Bureau national features, else the first published."""
+    if "featured_convention" not in g:
+        from convention.conventions.queries import get_featured_convention
+
+        g.featured_convention = get_featured_convention()
+    return g.featured_convention
 
 
 def current_convention():
-    """The convention the site is showing (the first one; one convention runs at a time)."""
-    if "convention" not in g:
-        from convention.conventions.models import Convention
+    """The convention the page belongs to: the one its ``/c/<slug>/`` names, else the featured one.
 
-        g.convention = db.session.scalars(
-            db.select(Convention).order_by(Convention.id).limit(1)
-        ).first()
+    The slug is read from the URL (and checked: unknown or hidden is a 404) by
+    ``convention.core.routing``, which leaves the convention in ``g.url_convention``.
+    """
+    if "convention" not in g:
+        g.convention = g.get("url_convention") or featured_convention()
     return g.convention
+
+
+def is_featured(convention) -> bool:
+    """True if ``convention`` is the one ``/`` shows (its pages keep the short paths)."""
+    featured = featured_convention()
+    return convention is not None and featured is not None and convention.id == featured.id

@@ -114,12 +114,22 @@ class User(UserMixin, Model):
         section_id: int | None = None,
         federation_id: int | None = None,
     ) -> bool:
-        """True if the user holds ``role``, within the given scope when one is given."""
+        """True if the user holds ``role``, within the given scope when one is given.
+
+        With ``convention_id``, a role bound to a convention counts only in that one: the steering
+        committee of its convention, a pilot through their group's convention. Roles bound to
+        no convention (the Bureau national, the secretaries of the shared sections and
+        federations) count in every convention; a committee role without its convention, in none.
+        """
         for assignment in self.roles:
             if assignment.role != role:
                 continue
-            if convention_id is not None and assignment.convention_id not in (None, convention_id):
-                continue
+            if convention_id is not None:
+                bound_to = assignment.scope_convention_id
+                if bound_to is None and role == Role.COMMITTEE:
+                    continue
+                if bound_to is not None and bound_to != convention_id:
+                    continue
             if working_group_id is not None and assignment.working_group_id != working_group_id:
                 continue
             if section_id is not None and assignment.section_id != section_id:
@@ -176,6 +186,15 @@ class RoleAssignment(Model):
     @property
     def label(self) -> str:
         return ROLE_LABELS[self.role]
+
+    @property
+    def scope_convention_id(self) -> int | None:
+        """The convention this role is bound to: its own, or its working group's (None: all)."""
+        if self.convention_id is not None:
+            return self.convention_id
+        if self.working_group_id is not None and self.working_group is not None:
+            return self.working_group.convention_id
+        return None
 
     @property
     def scope_label(self) -> str:

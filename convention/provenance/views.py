@@ -6,8 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from convention.calendar.models import Event
 from convention.contributions import queries as contribution_queries
 from convention.contributions.forms import SourceLinksForm
+from convention.contributions.models import Contribution
+from convention.conventions.scoping import found_in_convention
 from convention.conventions.web import with_convention
 from convention.core.permissions import require
 from convention.extensions import db
@@ -94,9 +97,9 @@ def _editor(convention, *, contribution=None, event=None):
 @login_required
 @with_convention
 def contribution(convention, contribution_id: int):
-    found = contribution_queries.get_contribution(convention.id, contribution_id)
-    if found is None:
-        abort(404)
+    found = found_in_convention(
+        contribution_queries.get_contribution(convention.id, contribution_id), Contribution, contribution_id, convention
+    )
     require(found.can_moderate(current_user))
     if not found.is_integrated:
         abort(409)
@@ -108,8 +111,6 @@ def contribution(convention, contribution_id: int):
 @login_required
 @with_convention
 def hearing(convention, event_id: int):
-    found = queries.get_event(convention.id, event_id)
-    if found is None:
-        abort(404)
+    found = found_in_convention(queries.get_event(convention.id, event_id), Event, event_id, convention)
     require(can_link_event(current_user, found))
     return _editor(convention, event=found)

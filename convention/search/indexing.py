@@ -125,7 +125,9 @@ def _contribution_values(contribution: Contribution) -> dict:
         "search_title": clean_text(contribution.title),
         "body": markdown_to_text(contribution.body),
         "url": _path("contributions.detail", contribution_id=contribution.id),
-        "day": contribution.submitted_dt.date() if contribution.submitted_dt else None,
+        "day": contribution.submitted_dt.date()
+        if contribution.submitted_dt and contribution.submitted_date_known
+        else None,
         "working_group_ids": _group_ids(
             [contribution.working_group_id] if contribution.working_group_id else []
         ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import dataclasses
+
+from flask import Blueprint, render_template, request, url_for
 
 from convention.conventions.web import with_convention
 from convention.core.pagination import page_arg
@@ -40,6 +42,11 @@ def index(convention):
         working_group_id=group.id if group else None,
         page=page,
     )
+    # The index keeps each page's short path; a convention other than the featured one shows its
+    # results under its own address (its chapter anchors are the same as another text's).
+    prefix = url_for("conventions.home")[len(request.script_root) :].rstrip("/")  # the template adds the root
+    if prefix:
+        results.items = [dataclasses.replace(hit, url=prefix + hit.url) for hit in results.items]
     args = {"q": query}
     if kind is not None:
         args["type"] = kind_arg

@@ -20,6 +20,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from convention.conventions.scoping import found_in_convention
 from convention.conventions.web import with_convention
 from convention.core.db import db, utcnow
 from convention.core.permissions import require
@@ -67,15 +68,16 @@ def _secretary_scopes(user: Any) -> tuple[list[int], list[int]]:
 
 
 def _unit_links(poll: Poll, user: Any) -> list[dict[str, Any]]:
-    """The paper-vote pages of ``poll`` that ``user`` keeps, as {label, url}."""
+    """The paper-vote pages of ``poll`` that ``user`` keeps, as {label, url} (under the poll's convention)."""
     section_ids, federation_ids = _secretary_scopes(user)
     links = []
+    where = {"convention_slug": poll.convention.slug}  # the account page lists every convention's polls
     if section_ids:
         for section in db.session.scalars(sa.select(Section).where(Section.id.in_(section_ids)).order_by(Section.name)):
             links.append(
                 {
                     "label": _("Émargement du vote — section %(name)s", name=section.name),
-                    "url": url_for("votes.paper_section", poll_id=poll.id, section_id=section.id),
+                    "url": url_for("votes.paper_section", poll_id=poll.id, section_id=section.id, **where),
                 }
             )
     if federation_ids:
@@ -86,7 +88,7 @@ def _unit_links(poll: Poll, user: Any) -> list[dict[str, Any]]:
             links.append(
                 {
                     "label": _("Procès-verbaux des sections — %(unit)s", unit=federation.title),
-                    "url": url_for("votes.paper_federation", poll_id=poll.id, federation_id=federation.id),
+                    "url": url_for("votes.paper_federation", poll_id=poll.id, federation_id=federation.id, **where),
                 }
             )
     return links
@@ -137,8 +139,8 @@ def paper_vote_links() -> list[dict[str, Any]]:
 
 
 def _poll(convention, poll_id: int) -> Poll:
-    poll = queries.get_poll(convention.id, poll_id)
-    if poll is None or not poll.can_view(current_user) or poll.state == PollState.DRAFT:
+    poll = found_in_convention(queries.get_poll(convention.id, poll_id), Poll, poll_id, convention)
+    if not poll.can_view(current_user) or poll.state == PollState.DRAFT:
         abort(404)
     return poll
 

@@ -67,13 +67,14 @@ def ballot_exists(poll_id: int, code: str) -> bool:
     )
 
 
-def list_text_version_choices() -> list[tuple[int, str]]:
-    """(id, « Titre — version n ») of every text version, for the poll form."""
-    rows = db.session.execute(
-        sa.select(TextVersion.id, TextVersion.number, TextVersion.label, Text.title)
-        .join(Text, Text.id == TextVersion.text_id)
-        .order_by(Text.id, TextVersion.number)
-    ).all()
+def list_text_version_choices(convention_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, « Titre — version n ») of the text versions of the convention (every one if None), for the poll form."""
+    query = sa.select(TextVersion.id, TextVersion.number, TextVersion.label, Text.title).join(
+        Text, Text.id == TextVersion.text_id
+    )
+    if convention_id is not None:
+        query = query.where(Text.convention_id == convention_id)
+    rows = db.session.execute(query.order_by(Text.id, TextVersion.number)).all()
     return [
         (vid, f"{title} — version {number}" + (f" ({label})" if label else "")) for vid, number, label, title in rows
     ]

@@ -16,6 +16,7 @@ from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from convention.conventions.scoping import found_in_convention
 from convention.conventions.web import with_convention
 from convention.core.db import utcnow
 from convention.core.exports import csv_bytes
@@ -33,8 +34,8 @@ HASH_PREFIX = re.compile(r"^[0-9a-f]{1,64}$")
 
 
 def _load(convention: Any, poll_id: int) -> Poll:
-    poll = queries.get_poll(convention.id, poll_id)
-    if poll is None or not poll.can_view(current_user):
+    poll = found_in_convention(queries.get_poll(convention.id, poll_id), Poll, poll_id, convention)
+    if not poll.can_view(current_user):
         abort(404)
     return poll
 

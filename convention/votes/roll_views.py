@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from convention.conventions.scoping import found_in_convention
 from convention.conventions.web import with_convention
 from convention.core.permissions import is_national_bureau, require
 from convention.domain.errors import DomainError
@@ -97,8 +98,8 @@ def _decision_forms(changes: list) -> dict[int, RollDecisionForm]:
 
 
 def _load(convention: Any, poll_id: int) -> Poll:
-    poll = queries.get_poll(convention.id, poll_id)
-    if poll is None or not poll.can_view(current_user):
+    poll = found_in_convention(queries.get_poll(convention.id, poll_id), Poll, poll_id, convention)
+    if not poll.can_view(current_user):
         abort(404)
     return poll
 

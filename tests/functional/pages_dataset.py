@@ -41,6 +41,7 @@ from convention.texts.models import (
     TextVersion,
     VersionStatus,
 )
+from tests.convention_fixtures import PUBLISHED  # conventions made here are published
 
 GROUPS = (
     (
@@ -256,6 +257,7 @@ def _event(convention, day, kind, title, *, position=0, **values) -> Event:
 def build_pages_dataset() -> Convention:
     """Add a convention like the real one (groups, calendar, contributions, text, glossary)."""
     convention = Convention(
+        published_dt=PUBLISHED,
         slug="securite-prevention",
         title="Convention nationale sécurité et prévention de la délinquance",
         short_title="Convention sécurité",
@@ -364,9 +366,10 @@ def build_pages_dataset() -> Convention:
             Contribution(
                 convention_id=convention.id,
                 channel=Channel.EMAIL,
-                number=number,
+                number=26 + number,  # one series per convention, after the platform's
                 title=title,
                 federation_name="Ariège" if number == 2 else "",
+                submitted_date_known=False,
                 status=ContributionStatus.UNDER_REVIEW,
             )
         )

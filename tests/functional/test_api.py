@@ -17,6 +17,7 @@ from convention.members.models import Federation
 from convention.texts.models import Text, VersionStatus
 from convention.texts.operations import write_text_version
 from seed.records import BlockRecord, ChapterRecord, PartRecord
+from tests.convention_fixtures import PUBLISHED  # conventions made here are published
 
 API = "/api/v1"
 PATHS = [
@@ -37,6 +38,10 @@ PATHS = [
     "/api/v1/polls/{poll_id}",
     "/api/v1/polls/{poll_id}/results",
 ]
+# Each convention's data again under its slug, and the list of conventions (no query arguments).
+SCOPED_PATHS = PATHS + [p.replace(API, f"{API}/conventions/{{convention_slug}}", 1) for p in PATHS]
+CONVENTIONS_PATHS = ["/api/v1/conventions", "/api/v1/conventions/{slug}"]
+PATHS = SCOPED_PATHS + CONVENTIONS_PATHS
 LISTS = ["/working-groups", "/events", "/contributions", "/texts"]
 
 PARTS = (
@@ -61,6 +66,7 @@ PARTS = (
 def build(db, *, groups: int = 3, events: int = 4, contributions: int = 5) -> dict:
     """A small convention with everything the API shows."""
     convention = Convention(
+        published_dt=PUBLISHED,
         slug="securite",
         title="Convention sécurité et prévention de la délinquance",
         short_title="Sécurité",
@@ -71,7 +77,7 @@ def build(db, *, groups: int = 3, events: int = 4, contributions: int = 5) -> di
               ends_on=dt.date(2024, 6, 30)),
         Phase(kind=PhaseKind.ADOPTED_TEXT, position=2, starts_on=dt.date(2025, 1, 1), ends_on=None),
     ]  # fmt: skip
-    other = Convention(slug="autre", title="Autre convention", short_title="Autre")
+    other = Convention(published_dt=PUBLISHED, slug="autre", title="Autre convention", short_title="Autre")
     db.session.add_all([convention, other])
     db.session.flush()
     vicot = Person(full_name="Roger VICOT", first_name="Roger", last_name="Vicot", titles="Député")
@@ -301,7 +307,7 @@ def test_openapi_document_lists_every_path(client, data):
     assert spec["openapi"].startswith("3.")
     api_paths = sorted(p for p in spec["paths"] if p.startswith(API))
     assert api_paths == sorted(PATHS)
-    for path in PATHS:
+    for path in SCOPED_PATHS:
         operation = spec["paths"][path]["get"]
         assert {"200", "404", "422"} <= set(operation["responses"]), path
     params = {p["name"] for p in spec["paths"]["/api/v1/events"]["get"]["parameters"]}

@@ -24,6 +24,7 @@ from convention.extensions import db
 from convention.texts.models import Block, TextVersion
 from tests.amendment_fixtures import build_world, log_in, preview_key
 from tests.auth_fixtures import make_user
+from tests.convention_fixtures import PUBLISHED  # conventions made here are published
 
 UPLOAD = "/texte/versions/nouvelle"
 PUBLISH = "/texte/versions/nouvelle/publier"
@@ -210,7 +211,7 @@ def test_who_sees_the_import_link_on_the_text_page(database, app, client, who, p
 
 
 def test_the_bureau_sees_the_import_link_before_any_version_exists(database, app, client):
-    convention = Convention(slug="securite", title="Sécurité et prévention", short_title="Sécurité")
+    convention = Convention(published_dt=PUBLISHED, slug="securite", title="Sécurité et prévention", short_title="Sécurité")
     db.session.add(convention)
     bureau = make_user(roles=((Role.NATIONAL_BUREAU, None),))
     member = make_user()

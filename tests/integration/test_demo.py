@@ -125,7 +125,9 @@ class StubSeedReport:
 
 @pytest.fixture()
 def stub_seed(database, monkeypatch):
-    """``flask seed`` with a small convention and its group 1 instead of the document import."""
+    """``flask seed`` with a small convention and its group 1 instead of the document import
+    (and instead of the demo convention built from it)."""
+    import seed.demo_convention
     import seed.load
 
     def seed_convention(verbose=False):
@@ -138,8 +140,13 @@ def stub_seed(database, monkeypatch):
             database.session.flush()
         return StubSeedReport(convention)
 
+    def seed_demo_convention(archive, today=None):
+        # The stub stands for the demo convention too (no slug of its own: the roles go to it).
+        return seed.demo_convention.DemoConventionReport(created=False, convention=archive)
+
     monkeypatch.setattr(seed.load, "seed_convention", seed_convention)
     monkeypatch.setattr(seed.load, "link_units", lambda convention: None, raising=False)
+    monkeypatch.setattr(seed.demo_convention, "seed_demo_convention", seed_demo_convention)
 
 
 def test_flask_seed_demo_honours_members_and_creates_every_account(app, database, stub_seed):

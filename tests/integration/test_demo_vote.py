@@ -1,15 +1,18 @@
-"""The demo's members' vote: the convention's vote run through the real operations (a section
-voting on paper), counted by the tally job and proclaimed; and the open demo vote to try."""
+"""The demo's polls: a past consultation run through the real operations (a section voting on
+paper), counted by the tally job and proclaimed; the members' vote on the text scheduled on its
+day; and the open demo vote to try."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from convention.core.db import db
 from convention.domain.counting import Tally
+from convention.domain.phases import PhaseKind
 from convention.domain.polls import PollState, QuestionMethod, ReportState, VoteChannel
 from convention.jobs.models import Job, JobState
 from convention.members.models import Member, User
@@ -25,8 +28,11 @@ from convention.votes.models import (
     SectionReport,
 )
 from seed.demo import seed_demo
-from seed.demo_vote import OPEN_TITLE, TITLE, seed_demo_vote
+from seed.demo_convention import days_to_open
+from seed.demo_vote import OPEN_TITLE, PAST_TITLE, TITLE, seed_demo_vote
 from tests.auth_fixtures import make_convention
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def count(model, *where) -> int:
@@ -34,18 +40,32 @@ def count(model, *where) -> int:
 
 
 def test_demo_vote_is_counted_and_proclaimed_once_and_a_demo_vote_is_open(database):
+    today = dt.date.today()
     convention = make_convention()
+    # Placed as the demo convention is: the amendment phase open today, the vote to come.
+    delta = dt.timedelta(days=days_to_open(convention.phases, PhaseKind.AMENDMENTS, today))
+    for phase in convention.phases:
+        phase.starts_on += delta
+        phase.ends_on = phase.ends_on + delta if phase.ends_on else None
     seed_demo(members=300)
     db.session.commit()
     convention_id = convention.id
 
-    report = seed_demo_vote(convention, today=dt.date(2026, 12, 6))
+    report = seed_demo_vote(convention, today=today)
     db.session.expire_all()
-    poll = db.session.scalar(sa.select(Poll).where(Poll.title == TITLE))
+    convention = db.session.get(type(convention), convention_id)
+    poll = db.session.scalar(sa.select(Poll).where(Poll.title == PAST_TITLE))
     assert report.created and report.proclaimed and poll.state == PollState.PROCLAIMED
+    # Held before the contributions closed, in the past.
+    assert poll.closes_at.date() <= convention.phase(PhaseKind.CONTRIBUTIONS).ends_on < today
+    # The members' vote on the text: scheduled on the convention's vote day.
+    text_vote = db.session.scalar(sa.select(Poll).where(Poll.title == TITLE))
+    vote_day = convention.phase(PhaseKind.MEMBERS_VOTE).starts_on
+    assert report.text_vote_created and text_vote.state == PollState.SCHEDULED
+    assert text_vote.opens_at.astimezone(PARIS).date() == vote_day > today
     assert [q.method for q in poll.questions] == [QuestionMethod.YES_NO_ABSTAIN, QuestionMethod.MAJORITY_JUDGMENT]
-    vote_day = poll.roll_cutoff
-    eligible = count(Member, Member.dues_paid_until >= vote_day, Member.section_id.is_not(None))
+    cutoff = poll.roll_cutoff
+    eligible = count(Member, Member.dues_paid_until >= cutoff, Member.section_id.is_not(None))
     assert report.registered == poll.roll_size == count(RollEntry, RollEntry.poll_id == poll.id) == eligible > 0
     # Grenoble voted on paper: its minutes validated by the federation; the others online.
     paper = count(Participation, Participation.poll_id == poll.id, Participation.channel == VoteChannel.PAPER)
@@ -79,7 +99,7 @@ def test_demo_vote_is_counted_and_proclaimed_once_and_a_demo_vote_is_open(databa
     # The open demo vote: open today for two weeks, some ballots in, no demo account has voted.
     demo = db.session.scalar(sa.select(Poll).where(Poll.title == OPEN_TITLE))
     assert report.open_created and demo.state == PollState.OPEN and len(demo.questions) == 2
-    assert demo.accepts_ballots(dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC))
+    assert demo.accepts_ballots(dt.datetime.now(dt.UTC))
     assert report.open_voters == count(Ballot, Ballot.poll_id == demo.id) > 0
     accounts = sa.select(User.member_id).where(User.email.like("demo.%"))
     assert count(Participation, Participation.poll_id == demo.id, Participation.member_id.in_(accounts)) == 0
@@ -91,7 +111,7 @@ def test_demo_vote_is_counted_and_proclaimed_once_and_a_demo_vote_is_open(databa
     assert demo.roll_size == count(RollEntry, RollEntry.poll_id == demo.id)
     assert count(Notification) == 0
 
-    again = seed_demo_vote(db.session.get(type(convention), convention_id), today=dt.date(2026, 12, 20))
-    assert not again.created and not again.open_created
-    assert again.lines() == ["Vote militant de la convention déjà présent : rien n'a changé."]
-    assert count(Poll) == 2 and count(Ballot) == report.voters - paper + report.open_voters
+    again = seed_demo_vote(db.session.get(type(convention), convention_id), today=today + dt.timedelta(days=14))
+    assert not again.created and not again.open_created and not again.text_vote_created
+    assert again.lines() == ["Consultation militante de la démonstration déjà présente : rien n'a changé."]
+    assert count(Poll) == 3 and count(Ballot) == report.voters - paper + report.open_voters
