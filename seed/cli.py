@@ -60,6 +60,10 @@ def seed_command(demo: bool, members: int, today: dt.datetime | None) -> None:
             click.echo(line)
         for line in seed_demo_amendments(demo_convention, today=day).lines():
             click.echo(line)
+        from convention.search.indexing import rebuild_index
+
+        rebuild_index(demo_convention.id)  # its text, events and contributions found by search
+        db.session.commit()
 
 
 @click.command("demo-accounts")
@@ -112,3 +116,9 @@ def demo_shift_command(phase: str, today: dt.datetime | None) -> None:
     db.session.commit()
     for line in report.lines():
         click.echo(line)
+    from seed.demo_convention import find_demo_convention
+    from seed.demo_vote import refresh_open_vote
+
+    refreshed = refresh_open_vote(find_demo_convention(), today.date() if today else dt.date.today())
+    if refreshed:
+        click.echo(refreshed)

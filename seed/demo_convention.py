@@ -37,7 +37,7 @@ PARIS = ZoneInfo("Europe/Paris")
 DEMO_SLUG = "demo-securite-prevention"
 DEMO_MARK = " (démonstration)"
 DEMO_DESCRIPTION = (
-    "Convention de **démonstration**, construite à partir du texte, des groupes de travail et des "
+    "Convention de démonstration, construite à partir du texte, des groupes de travail et des "
     "personnes de la convention nationale sur la sécurité et la prévention de la délinquance, avec "
     "des dates replacées autour d'aujourd'hui : la phase des amendements est ouverte. Essayez-la avec "
     "les comptes de démonstration ; la convention d'origine reste consultable telle qu'elle s'est tenue."

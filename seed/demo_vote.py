@@ -337,6 +337,31 @@ def _seed_open_vote(convention, seed_value: int, report: DemoVoteReport, today: 
     db.session.commit()
 
 
+def refresh_open_vote(convention, today: dt.date, seed_value: int = 2025) -> str | None:
+    """After ``flask demo shift``: a newcomer can still try the vote (commits).
+
+    The shift moves the open demo vote's window with every other date, but not its state: a vote
+    the scheduler closed in the meantime would sit « clos » over a window that contains today.
+    Such a vote keeps its ballots and results under a dated title, and a fresh one is opened.
+    """
+    poll = db.session.scalar(
+        sa.select(Poll).where(Poll.convention_id == convention.id, Poll.title == OPEN_TITLE)
+    )
+    now = dt.datetime.combine(today, dt.datetime.now(PARIS).time(), PARIS).astimezone(dt.UTC)
+    if poll is not None and poll.state == PollState.OPEN and poll.opens_at <= now < poll.closes_at:
+        return None
+    if poll is not None:
+        poll.title = f"{OPEN_TITLE} (précédent, ouvert le {poll.opens_at.astimezone(PARIS):%d/%m/%Y})"
+        db.session.flush()
+    _seed_open_vote(convention, seed_value, DemoVoteReport(), today)
+    return (
+        f"Vote de démonstration : l'ancien (« {poll.title} ») est gardé, un nouveau est ouvert jusqu'au "
+        f"{(today + dt.timedelta(days=14)):%d/%m/%Y}."
+        if poll is not None
+        else "Vote de démonstration ouvert."
+    )
+
+
 def _roll_changes(poll: Poll, bureau: User) -> None:
     """The roll's public log: one member added (approved by a second member of the Bureau national),
     one request refused; both through the operations."""

@@ -56,7 +56,7 @@ class PhaseOverrideForm(FlaskForm):
         ),
     )
     confirm = BooleanField(
-        _l("Je confirme ce changement de phase : il s'applique immédiatement à tout le site."),
+        _l("Je confirme ce changement de phase : il s'applique immédiatement à toutes les pages de cette convention."),
         validators=[DataRequired(_l("Cochez la case pour confirmer le changement."))],
     )
     submit = SubmitField(_l("Appliquer"))
@@ -65,6 +65,25 @@ class PhaseOverrideForm(FlaskForm):
         self.phase.choices = [
             SelectChoice(FOLLOW_DATES, _l("Suivre les dates (aucun forçage)"))
         ] + [SelectChoice(kind.value, PHASE_LABELS[kind]) for kind in kinds]
+
+
+class ConventionChoiceForm(FlaskForm):
+    """The convention whose phases the administration page shows (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    convention = SelectField(_l("Convention"), choices=[], validate_choice=False)
+
+    def set_choices(self, conventions, featured_ids, archived_ids) -> None:
+        def label(convention) -> str:
+            if convention.id in featured_ids:
+                return _l("%(title)s (en avant sur l'accueil)", title=convention.short_title)
+            if convention.id in archived_ids:
+                return _l("%(title)s (archive)", title=convention.short_title)
+            return convention.short_title
+
+        self.convention.choices = [SelectChoice(c.slug, label(c)) for c in conventions]
 
 
 class AssignRoleForm(FlaskForm):

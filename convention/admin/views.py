@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from convention.admin.forms import (
     FOLLOW_DATES,
     AssignRoleForm,
+    ConventionChoiceForm,
     MemberFileForm,
     PhaseDatesForm,
     PhaseOverrideForm,
@@ -19,9 +20,10 @@ from convention.admin.forms import (
 )
 from convention.auth.operations import get_user_by_email
 from convention.conventions import operations as convention_operations
-from convention.conventions.models import PHASE_LABELS, Phase
+from convention.conventions.models import PHASE_LABELS, Convention, Phase
+from convention.conventions.queries import get_convention_by_slug, list_conventions
 from convention.core.permissions import can_administer, can_manage_phases, require
-from convention.core.templating import current_convention
+from convention.core.templating import current_convention, is_featured
 from convention.domain.errors import DomainError
 from convention.domain.phases import PhaseKind
 from convention.domain.roles import ROLE_SCOPES, Role
@@ -50,6 +52,46 @@ def _override_form(convention, **kwargs) -> PhaseOverrideForm:
     return form
 
 
+# --- Phases: those of the convention chosen (``?convention=<slug>``), the featured one by default ----
+
+
+def _chosen_convention(draft_step: str = "phases") -> Convention | None:
+    """The convention the page is about: ``?convention=<slug>``, else the featured one.
+
+    An unknown slug is a 404; a draft is set up in the wizard (its ``draft_step`` step: the
+    phases, or the teams for the roles).
+    """
+    slug = request.args.get("convention", "").strip()
+    if not slug:
+        return current_convention()
+    convention = get_convention_by_slug(slug[:200])
+    if convention is None:
+        abort(404, description=_("Convention introuvable."))
+    if not convention.is_published:
+        flash(_("Un brouillon se règle dans l'assistant de configuration, jusqu'à sa publication."), "info")
+        abort(redirect(url_for(f"conventions_setup.{draft_step}", convention_id=convention.id)))
+    return convention
+
+
+def _chooser(convention: Convention | None, today: dt.date) -> ConventionChoiceForm | None:
+    """The selector of the published conventions (none when there is only one)."""
+    conventions = list_conventions()
+    if len(conventions) < 2:
+        return None
+    featured_ids = {c.id for c in conventions if is_featured(c)}
+    archived_ids = {c.id for c in conventions if c.is_archived(today)}
+    chooser = ConventionChoiceForm(formdata=None, convention=convention.slug if convention else None)
+    chooser.set_choices(conventions, featured_ids, archived_ids)
+    return chooser
+
+
+def _index_url(convention: Convention | None) -> str:
+    """The phases page of ``convention`` (the short one for the featured convention)."""
+    if convention is None or is_featured(convention):
+        return url_for("admin.index")
+    return url_for("admin.index", convention=convention.slug)
+
+
 def _render_index(convention, override_form: PhaseOverrideForm | None = None, status: int = 200):
     today = dt.date.today()
     if override_form is None and convention is not None:
@@ -58,11 +100,17 @@ def _render_index(convention, override_form: PhaseOverrideForm | None = None, st
     return (
         render_template(
             "admin/index.html",
-            convention=convention,
+            selected=convention,
+            selected_is_featured=convention is not None and is_featured(convention),
+            chooser=_chooser(convention, today),
             phases=convention.phases if convention else [],
             current_kind=convention.current_phase_kind(today) if convention else None,
             phase_labels=PHASE_LABELS,
             override_form=override_form,
+            override_action=url_for(
+                "admin.set_phase_override",
+                convention=None if convention is None or is_featured(convention) else convention.slug,
+            ),
         ),
         status,
     )
@@ -70,12 +118,12 @@ def _render_index(convention, override_form: PhaseOverrideForm | None = None, st
 
 @bp.route("/")
 def index():
-    return _render_index(current_convention())
+    return _render_index(_chosen_convention())
 
 
 @bp.route("/phase-en-cours", methods=["POST"])
 def set_phase_override():
-    convention = current_convention() or abort(404)
+    convention = _chosen_convention() or abort(404)
     require(can_manage_phases(current_user, convention))
     form = _override_form(convention)
     if not form.validate_on_submit():
@@ -98,7 +146,7 @@ def set_phase_override():
             _("La phase « %(label)s » est désormais imposée.", label=PHASE_LABELS[kind]),
             "success",
         )
-    return redirect(url_for("admin.index"))
+    return redirect(_index_url(convention))
 
 
 @bp.route("/phases/<int:phase_id>", methods=["GET", "POST"])
@@ -120,9 +168,19 @@ def edit_phase(phase_id: int):
                 _("Les dates de la phase « %(label)s » sont enregistrées.", label=phase.label),
                 "success",
             )
-            return redirect(url_for("admin.index"))
+            return redirect(_phases_of(phase.convention))
     status = 400 if form.errors else 200
-    return render_template("admin/phase_edit.html", phase=phase, form=form), status
+    return (
+        render_template("admin/phase_edit.html", phase=phase, form=form, back_url=_phases_of(phase.convention)),
+        status,
+    )
+
+
+def _phases_of(convention: Convention) -> str:
+    """Where a phase's page goes back to: its convention's phases (the wizard's step for a draft)."""
+    if not convention.is_published:
+        return url_for("conventions_setup.phases", convention_id=convention.id)
+    return _index_url(convention)
 
 
 # --- Roles -----------------------------------------------------------------------------------
@@ -169,7 +227,8 @@ def _role_scope(form: AssignRoleForm, role: Role, convention):
 
 @bp.route("/roles", methods=["GET", "POST"])
 def roles():
-    convention = current_convention()
+    """The roles; a pilot's group and the steering committee are those of the convention chosen."""
+    convention = _chosen_convention(draft_step="teams")
     form = _role_form(convention)
     status = 200
     if form.validate_on_submit():
@@ -188,7 +247,7 @@ def roles():
             else:
                 db.session.commit()
                 flash(_("Rôle attribué à %(name)s.", name=user.display_name), "success")
-                return redirect(url_for("admin.roles"))
+                return redirect(_roles_url(convention))
     if form.errors:
         status = 400
     return (
@@ -197,9 +256,17 @@ def roles():
             form=form,
             assignments=member_queries.list_role_assignments(),
             revoke_form=RevokeRoleForm(),
+            selected=convention,
+            chooser=_chooser(convention, dt.date.today()),
         ),
         status,
     )
+
+
+def _roles_url(convention: Convention | None) -> str:
+    if convention is None or is_featured(convention):
+        return url_for("admin.roles")
+    return url_for("admin.roles", convention=convention.slug)
 
 
 @bp.route("/roles/<int:assignment_id>/retrait", methods=["POST"])
@@ -217,7 +284,8 @@ def revoke_role(assignment_id: int):
     else:
         db.session.commit()
         flash(_("Rôle « %(label)s » retiré à %(name)s.", label=label, name=name), "success")
-    return redirect(url_for("admin.roles"))
+    # Back to the roles page as it was (the convention chosen there, if any; checked by that page).
+    return redirect(url_for("admin.roles", convention=request.args.get("convention", "").strip()[:200] or None))
 
 
 # --- The member file ---------------------------------------------------------------------------

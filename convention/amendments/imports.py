@@ -167,7 +167,13 @@ def run_amendment_import(job: Job, progress: Progress) -> dict[str, Any]:
         "filed": len(report.filed),
         "numbers": report.filed,
         "already": [number for _row, number in report.already],
-        "links": [{"url": path_for("amendments.index", unites="1"), "label": "Voir les amendements des unités"}],
+        # The link goes to this convention's amendments (``/c/<slug>/…`` unless it is the featured one).
+        "links": [
+            {
+                "url": path_for("amendments.index", unites="1", _convention=convention),
+                "label": "Voir les amendements des unités",
+            }
+        ],
     }
 
 

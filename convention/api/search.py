@@ -14,6 +14,7 @@ from convention.api.schemas import MAX_ID, PaginationQuerySchema, page_schema
 from convention.extensions import db
 from convention.groups.models import WorkingGroup
 from convention.search import queries
+from convention.search.indexing import site_path
 from convention.search.models import SearchKind
 from convention.search.syntax import MAX_QUERY_LENGTH
 
@@ -62,7 +63,13 @@ class SearchHitSchema(ma.Schema):
             "description": "Extrait en HTML : texte échappé, mots trouvés entre <mark> et </mark>."
         },
     )
-    url = fields.String(required=True, metadata={"description": "Chemin de la page sur le site."})
+    url = fields.String(
+        required=True,
+        metadata={
+            "description": "Chemin de la page sur le site (sous /c/<slug>/ pour une convention autre que celle "
+            "mise en avant)."
+        },
+    )
 
 
 SearchPageSchema = page_schema(SearchHitSchema, "SearchPageSchema")
@@ -107,7 +114,8 @@ def search(
             "id": hit.id,
             "title": hit.title,
             "excerpt": str(hit.excerpt),
-            "url": hit.url,
+            # The index keeps the path within the convention: another convention's pages are under its slug.
+            "url": site_path(hit.url, found),
         }
         for hit in results.items
     ]

@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,8 @@ from convention.groups.operations import notify_followers
 from convention.notifications.models import NotificationKind
 from convention.notifications.operations import notify, notify_each
 from convention.search.indexing import index_event
+
+PARIS = ZoneInfo("Europe/Paris")
 
 _NOT_ALLOWED_EVENT = "Seuls les pilotes des groupes concernés et le comité de pilotage peuvent modifier ce rendez-vous."
 _NOT_ALLOWED_GROUP = "Vous ne pouvez programmer des rendez-vous que pour les groupes que vous animez."
@@ -107,7 +110,13 @@ def can_create_events(user: Any, convention: Any) -> bool:
         return False
     if convention.is_steering(user):
         return True
-    return bool(moderated_group_ids(user, convention) or secretary_federation_ids(user))
+    if moderated_group_ids(user, convention):
+        return True
+    # A secretary's role holds in every convention, but a finished convention's calendar is a
+    # record that only its own steering and pilots complete.
+    return bool(
+        secretary_federation_ids(user) and not convention.is_archived(dt.datetime.now(PARIS).date())
+    )
 
 
 def secretary_federation_ids(user: Any) -> set[int]:

@@ -84,13 +84,6 @@ def can_submit(user, convention, today: dt.date) -> bool:
     return submissions_open(convention, today)
 
 
-def moderates_something(user) -> bool:
-    """Pilots of a group, the steering committee and the Bureau national have a review queue."""
-    if not _authenticated(user):
-        return False
-    return any(a.role in (Role.PILOT, Role.COMMITTEE, Role.NATIONAL_BUREAU) for a in user.roles)
-
-
 class Contribution(Model):
     __tablename__ = "contribution"
 

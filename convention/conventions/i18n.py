@@ -187,6 +187,17 @@ LABEL_STRINGS = (
     N_("Rejeter"),
     # search.models.SEARCH_KIND_LABELS (amendments)
     N_("Amendement"),
+    # domain.textimport.FORMAT_LABELS and REPAIR_LABELS (the import previews show them with _(label))
+    N_("Markdown"),
+    N_("texte brut"),
+    N_("Word (DOCX)"),
+    N_("LibreOffice (ODT)"),
+    N_("PDF"),
+    N_("pied ou en-tête de page répété retiré"),
+    N_("numéro de page retiré"),
+    N_("mot coupé en fin de ligne recollé"),
+    N_("espace avant un point ou une virgule retirée"),
+    N_("note de bas de page gardée"),
 )
 
 # templates/_macros/*.html

@@ -41,14 +41,14 @@ def _phase_fields():
     for kind in PHASE_ORDER:
         label = PHASE_LABELS[kind]
         fields[f"{kind.value}_start"] = DateField(
-            _l("Début — %(phase)s", phase=label),
+            _l("Début — %(phase)s", phase=_l(label)),
             validators=[DataRequired(_l("Indiquez la date de début (jj/mm/aaaa)."))],
         )
         end_validators = (
             [Optional()] if kind == PhaseKind.ADOPTED_TEXT else [DataRequired(_l("Indiquez la date de fin."))]
         )
         fields[f"{kind.value}_end"] = DateField(
-            _l("Fin — %(phase)s", phase=label),
+            _l("Fin — %(phase)s", phase=_l(label)),
             validators=end_validators,
             description=_l("Facultative : le texte adopté reste en ligne.") if kind == PhaseKind.ADOPTED_TEXT else "",
         )

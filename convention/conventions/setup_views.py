@@ -492,7 +492,8 @@ def text(convention_id: int):
         if not preview.ok:
             return _wizard("conventions/text.html", convention, "texte", 422, **context)
         upload = Upload(
-            filename, preview.format, None, hashlib.sha256(data).hexdigest(), document=parsed_to_dict(preview.parsed)
+            filename, preview.format, None, hashlib.sha256(data).hexdigest(),
+            document=parsed_to_dict(preview.parsed), convention_id=convention.id,
         )
         token = sign_upload(upload)
         if len(token) > form_memory_limit() - 10_000:
@@ -519,7 +520,7 @@ def confirm_text(convention_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        upload = read_upload(form.upload.data)
+        upload = read_upload(form.upload.data, convention_id=convention.id)  # this draft's preview only
         if upload.document is None:
             raise UploadExpired(_("Le fichier de l'aperçu n'est pas lisible : envoyez-le de nouveau."))
         parsed = parsed_from_dict(upload.document)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, g
+import sqlalchemy as sa
+from flask import Flask, g, has_request_context
 from flask_babel import format_date, format_datetime, get_locale
 
 
@@ -44,9 +45,15 @@ def init_templating(app: Flask) -> None:
 
 def featured_convention():
     """The convention ``/`` shows: the one the Bureau national features, else the first published."""
-    if "featured_convention" not in g:
-        from convention.conventions.queries import get_featured_convention
+    from convention.conventions.queries import get_featured_convention
 
+    # Kept for the request only: an application context outside a request (a worker, the CLI,
+    # a test) outlives sessions and may see the Bureau national feature another convention.
+    if not has_request_context():
+        return get_featured_convention()
+    cached = g.get("featured_convention")
+    if cached is None or sa.inspect(cached).detached:
+        # A test's request context may outlive the session that loaded it.
         g.featured_convention = get_featured_convention()
     return g.featured_convention
 

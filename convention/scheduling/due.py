@@ -61,7 +61,10 @@ def run_due_phases(now: dt.datetime) -> dict[str, int]:
 
     today = now.astimezone(PARIS).date()
     fired = notified = 0
-    for convention in db.session.scalars(sa.select(Convention).order_by(Convention.id)):
+    published = sa.select(Convention).where(Convention.published_dt.is_not(None))
+    # A draft (still in the Bureau national's set-up) is announced to nobody; its phases are
+    # announced once published, if they began within the catch-up window.
+    for convention in db.session.scalars(published.order_by(Convention.id)):
         phase = convention.current_phase(today)
         if phase is None or phase.starts_on > today:
             continue
@@ -89,7 +92,7 @@ def run_due_phases(now: dt.datetime) -> dict[str, int]:
             NotificationKind.PHASE,
             f"La convention entre dans l'étape « {phase.label} »",
             body,
-            path_for("conventions.home"),
+            path_for("conventions.home", _convention=convention),
         )
         fired += 1
         logger.info("phase %s of convention %s started (%s)", phase.kind, convention.slug, dates)

@@ -36,10 +36,31 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def _path(endpoint: str, fragment: str | None = None, **values: Any) -> str:
-    """The path of a page, built without a request (indexing also runs from the CLI)."""
+    """The path of a page within its convention, built without a request (indexing also runs from the CLI).
+
+    The index stores each page's path *inside its convention* — the short path (``/texte/…``),
+    never ``/c/<slug>/…`` nor the site's root — and :func:`site_path` puts the convention's
+    prefix in front when a result is shown. Stored this way, a url stays right when the Bureau
+    national features another convention (the featured one's pages keep the short paths, the
+    others' move under ``/c/<slug>/``) without rebuilding the index. Built on the bare URL map
+    (no ``url_defaults``), so the slug of the page that happens to run the indexing never gets in.
+    """
     adapter = current_app.url_map.bind("localhost", script_name="/")
     path = adapter.build(endpoint, values)
     return f"{path}#{fragment}" if fragment else path
+
+
+def site_path(stored: str, convention: Any) -> str:
+    """The site path of an index row's ``url`` for ``convention`` (that the row belongs to).
+
+    ``/texte/chapitre/I-1#a`` for the featured convention, ``/c/<slug>/texte/chapitre/I-1#a``
+    for another; the site's root (``SCRIPT_NAME`` or ``PUBLIC_BASE_URL``'s path) included, as
+    :func:`convention.core.links.path_for` builds it.
+    """
+    from convention.core.links import path_for
+
+    home = path_for("conventions.home", _convention=convention).rstrip("/")
+    return home + stored
 
 
 @functools.cache

@@ -174,7 +174,12 @@ class PublishForm(FlaskForm):
 
 @dataclass(frozen=True)
 class Upload:
-    """What the preview's form carries: the file's name, how it was read and the version it was compared with."""
+    """What the preview's form carries: the file's name, how it was read and the version it was compared with.
+
+    ``convention_id`` and ``text_id`` name the convention and the text the file was previewed for:
+    the token is refused on another convention's (or text's) page, so that a file previewed for
+    one convention is never published in another whose version numbers happen to match.
+    """
 
     filename: str
     format: str
@@ -182,6 +187,8 @@ class Upload:
     checksum: str
     document: dict | None = None  # the parsed document (a small file)
     job_id: int | None = None  # or the import job that read it (a large file)
+    convention_id: int | None = None  # None: a token not bound to a convention (the setup wizard's)
+    text_id: int | None = None
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -199,6 +206,8 @@ def sign_upload(upload: Upload) -> str:
             "checksum": upload.checksum,
             "document": upload.document,
             "job": upload.job_id,
+            "convention": upload.convention_id,
+            "text": upload.text_id,
         }
     )
 
@@ -212,11 +221,32 @@ class UploadExpired(Exception):
     """The signed file is too old or was altered: the file must be sent again."""
 
 
+class UploadMismatch(UploadExpired):
+    """The signed file was previewed for another convention or another text: nothing is written."""
+
+
 UNREADABLE = "Le fichier de l'aperçu n'est pas lisible : envoyez-le de nouveau."
+OTHER_CONVENTION = (
+    "Ce fichier a été prévisualisé pour une autre convention : rien n'a été publié. Envoyez-le de nouveau "
+    "depuis la page des versions de cette convention-ci pour voir ce qu'il y change."
+)
+OTHER_TEXT = (
+    "Ce fichier a été prévisualisé pour un autre texte : rien n'a été publié. Envoyez-le de nouveau pour voir "
+    "ce qu'il change dans ce texte-ci."
+)
 
 
-def read_upload(token: str) -> Upload:
-    """The :class:`Upload` of ``sign_upload``'s token."""
+def _id_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def read_upload(token: str, *, convention_id: int | None = None, text_id: int | None = None) -> Upload:
+    """The :class:`Upload` of ``sign_upload``'s token, previewed for ``convention_id`` and ``text_id``.
+
+    A token signed for another convention or another text — or one bound to a convention read where
+    none is expected, or the reverse — raises :class:`UploadMismatch`: the same Bureau national may
+    have two conventions' pages open, and a preview must be published only where it was made.
+    """
     try:
         payload = _serializer().loads(token, max_age=PREVIEW_MAX_AGE)
     except SignatureExpired:
@@ -225,6 +255,10 @@ def read_upload(token: str) -> Upload:
         raise UploadExpired(UNREADABLE) from None
     if not isinstance(payload, dict) or payload.get("v") != 2:
         raise UploadExpired(UNREADABLE)
+    if _id_or_none(payload.get("convention")) != convention_id:
+        raise UploadMismatch(OTHER_CONVENTION)
+    if _id_or_none(payload.get("text")) != text_id:
+        raise UploadMismatch(OTHER_TEXT)
     document, job = payload.get("document"), payload.get("job")
     if not (isinstance(document, dict) or isinstance(job, int)):
         raise UploadExpired(UNREADABLE)
@@ -236,4 +270,6 @@ def read_upload(token: str) -> Upload:
         checksum=str(payload.get("checksum") or ""),
         document=document if isinstance(document, dict) else None,
         job_id=job if isinstance(job, int) else None,
+        convention_id=convention_id,
+        text_id=text_id,
     )

@@ -215,7 +215,8 @@ def upload(convention):
             return render_template("versions/upload.html", form=form, text=text, preview=preview), 422
         base_number = preview.base.number if preview.base is not None else None
         upload = Upload(filename, preview.format, base_number, hashlib.sha256(data).hexdigest(),
-                        document=parsed_to_dict(preview.parsed))  # fmt: skip
+                        document=parsed_to_dict(preview.parsed), convention_id=convention.id,
+                        text_id=text.id if text is not None else None)  # fmt: skip
         return _preview_page(text, preview, upload, form)
     status = 400 if form.errors else 200
     return render_template("versions/upload.html", form=form, text=text, preview=None), status
@@ -251,7 +252,8 @@ def job_preview(convention, job_id: int):
     filename = (job.params or {}).get("filename") or "texte"
     preview = operations.preview_parsed(text, parsed, filename)
     base_number = preview.base.number if preview.base is not None else None
-    upload = Upload(filename, parsed.format, base_number, str(job.result.get("checksum") or ""), job_id=job.id)
+    upload = Upload(filename, parsed.format, base_number, str(job.result.get("checksum") or ""), job_id=job.id,
+                    convention_id=convention.id, text_id=text.id if text is not None else None)  # fmt: skip
     return _preview_page(text, preview, upload)
 
 
@@ -267,8 +269,10 @@ def publish(convention):
             abort(400)
         flash(_("Statut ou libellé non valide : rien n'a été publié. Envoyez le fichier de nouveau."), "danger")
         return redirect(url_for("versions.upload"))
+    text = text_queries.get_main_text(convention.id)
     try:
-        upload = read_upload(form.upload.data)
+        # The token names the convention and the text it was previewed for: another's is refused.
+        upload = read_upload(form.upload.data, convention_id=convention.id, text_id=text.id if text else None)
         if upload.job_id is not None:
             _job, parsed = _import_job(convention, upload.job_id)
         else:

@@ -10,9 +10,9 @@ Reviewed code, written by hand (issue 13); batch mode keeps the ALTER working on
   wizard; the conventions that exist are published (at their creation time).
 - ``contribution.submitted_date_known``: false for contributions carried over from a document
   that gives no date of reception.
-- A contribution's number is unique within its convention whatever its channel: a number
-  that repeats across channels is moved after the convention's last number before the
-  constraint changes.
+- A contribution's number is unique within its convention whatever its channel: where the
+  two lists share a number, the e-mail list is numbered after the platform's last number
+  (as ``flask seed`` now numbers the document's lists) before the constraint changes.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -25,23 +25,30 @@ depends_on = None
 
 
 def _renumber_repeated_numbers(bind) -> None:
+    """One series per convention: the platform's numbers kept, the e-mail list's after them.
+
+    Only a convention whose two lists share a number is renumbered, and then as ``flask seed``
+    numbers the document's lists (e-mail n° k becomes the platform's last number + k), so that
+    seeding again after the upgrade finds the same rows.
+    """
     rows = bind.execute(sa.text(
-        "SELECT id, convention_id, number FROM contribution WHERE number IS NOT NULL "
-        "ORDER BY convention_id, number, id"
+        "SELECT id, convention_id, channel, number FROM contribution WHERE number IS NOT NULL"
     )).all()
-    seen: set[tuple[int, int]] = set()
-    last: dict[int, int] = {}
-    for _id, convention_id, number in rows:
-        last[convention_id] = max(last.get(convention_id, 0), number)
-    for row_id, convention_id, number in rows:
-        if (convention_id, number) in seen:
-            last[convention_id] += 1
+    by_convention: dict[int, list] = {}
+    for row in rows:
+        by_convention.setdefault(row[1], []).append(row)
+    for convention_rows in by_convention.values():
+        platform = {r[3] for r in convention_rows if r[2] == 'platform'}
+        email = [r for r in convention_rows if r[2] != 'platform']
+        if not platform & {r[3] for r in email}:
+            continue
+        offset = max(platform)
+        # Highest first, so that no intermediate number collides within the e-mail list.
+        for row_id, _convention_id, _channel, number in sorted(email, key=lambda r: -r[3]):
             bind.execute(
                 sa.text("UPDATE contribution SET number = :n WHERE id = :id"),
-                {"n": last[convention_id], "id": row_id},
+                {"n": offset + number, "id": row_id},
             )
-        else:
-            seen.add((convention_id, number))
 
 
 def upgrade():

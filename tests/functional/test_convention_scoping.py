@@ -486,3 +486,17 @@ def test_a_contribution_to_b_goes_only_to_bs_groups(client, world):
     assert post(b.group_id, "Vers le groupe de Bêta").status_code == 302
     (created,) = titled("Vers le groupe de Bêta")
     assert (created.convention_id, created.working_group_id) == (b.convention_id, b.group_id)
+
+
+def test_an_archived_convention_takes_no_federal_meeting_from_a_secretary(client, world):
+    """The federation secretary's rights hold in every running convention; a finished one's calendar is a record."""
+    beta = fresh(Convention, world.sides["B"].convention_id)
+    beta.phase_override = PhaseKind.ADOPTED_TEXT
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.count(Event.id)))
+    log_in(client, world.users["federation_secretary"])
+    assert client.get("/c/beta/calendrier/nouveau").status_code == 403
+    assert client.get("/calendrier/nouveau").status_code == 200  # A is running: its federal meetings
+    log_in(client, world.users["national_bureau"])
+    assert client.get("/c/beta/calendrier/nouveau").status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Event.id))) == before

@@ -254,6 +254,17 @@ def test_the_text_is_previewed_then_confirmed_as_version_1(client, world):
     assert version.number == 1 and version.source == "projet.odt"
 
 
+def test_a_preview_made_for_one_draft_is_refused_on_another(client, world):
+    as_bn(client)
+    first = new_draft(client)
+    second = new_draft(client, title="Convention nationale sur la santé")
+    response = upload(client, first.id, "projet.docx", build_docx())
+    token = re.search(r'name="upload" type="hidden" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    response = client.post(f"{BASE}/{second.id}/texte/confirmer", data={"upload": token}, follow_redirects=True)
+    assert "autre convention" in page_text(response)
+    assert db.session.scalar(sa.select(sa.func.count(Text.id))) == 0
+
+
 def test_a_malformed_file_gives_a_french_message_and_changes_nothing(client, world):
     as_bn(client)
     convention = new_draft(client)

@@ -19,6 +19,7 @@ from convention.calendar import operations
 from convention.calendar.models import Event, EventKind, EventRegistration
 from convention.core.audit import AuditEntry
 from convention.core.permissions import PermissionDenied
+from convention.domain.phases import PhaseKind
 from convention.domain.roles import Role
 from convention.extensions import db, limiter, mail
 from convention.notifications.models import Notification, NotificationKind
@@ -43,6 +44,8 @@ class World:
     def __init__(self):
         self.base = make_world()
         self.convention = self.base.convention
+        # Running (the fixture's dates are past): a secretary schedules only in a running convention.
+        self.convention.phase_override = PhaseKind.CONTRIBUTIONS
         self.group1, self.group2 = self.base.group1, self.base.group2
         self.isere = self.base.federation
         self.rhone = make_federation("69", "Rhône")

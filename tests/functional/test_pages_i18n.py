@@ -26,6 +26,7 @@ from convention.domain.polls import (
     REPORT_STATE_LABELS,
     VOTE_CHANNEL_LABELS,
 )
+from convention.domain.textimport import FORMAT_LABELS, REPAIR_LABELS
 from convention.groups.views import STEERING_LABELS
 from convention.jobs.models import JOB_KIND_LABELS, JOB_STATE_LABELS
 from convention.notifications.models import NOTIFICATION_KIND_LABELS
@@ -70,7 +71,7 @@ def test_error_messages_are_marked_for_extraction():
      JOB_STATE_LABELS, NOTIFICATION_KIND_LABELS, SEARCH_KIND_LABELS, AMENDMENT_STATUS_LABELS, OPINION_LABELS,
      AMENDMENT_KIND_LABELS, RELATION_LABELS, STEP_LABELS, RECTIFICATION_LABELS, BULK_LABELS,
      QUESTION_METHOD_LABELS, MAJORITY_BASE_LABELS, REPORT_STATE_LABELS, VOTE_CHANNEL_LABELS,
-     dict(YES_NO_OPTIONS), dict(enumerate(GRADES))],
+     dict(YES_NO_OPTIONS), dict(enumerate(GRADES)), FORMAT_LABELS, REPAIR_LABELS],
 )  # fmt: skip
 def test_model_labels_are_marked_for_extraction(labels):
     assert set(labels.values()) <= set(i18n.LABEL_STRINGS)

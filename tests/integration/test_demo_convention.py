@@ -204,3 +204,29 @@ def test_demo_shift_moves_every_date_of_the_demo_and_nothing_else(app, database)
     db.session.expire_all()
     demo = convention(DEMO_SLUG)
     assert demo.phase_override is None and demo.current_phase_kind(later) == PhaseKind.MEMBERS_VOTE
+
+
+def test_demo_shift_opens_a_fresh_demo_vote_when_the_old_one_was_closed(app, database):
+    """The scheduler closed the demo vote at the end of its window; after a shift a newcomer can vote again."""
+    from convention.domain.polls import PollState
+    from seed.demo_vote import OPEN_TITLE
+
+    today = dt.date.today()
+    seed(app, "--demo", "--members", "60", today=today)
+    demo = convention(DEMO_SLUG)
+    old = db.session.scalar(sa.select(Poll).where(Poll.convention_id == demo.id, Poll.title == OPEN_TITLE))
+    old.state = PollState.TALLIED  # as the scheduler's close and count leave it
+    db.session.commit()
+    old_id = old.id
+
+    later = today + dt.timedelta(days=40)
+    result = app.test_cli_runner().invoke(args=["demo", "shift", "--today", later.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "un nouveau est ouvert" in result.output
+    db.session.expire_all()
+    fresh = db.session.scalar(sa.select(Poll).where(Poll.convention_id == demo.id, Poll.title == OPEN_TITLE))
+    assert fresh.id != old_id and fresh.state == PollState.OPEN
+    moment = dt.datetime.combine(later, dt.time(12), PARIS)
+    assert fresh.opens_at <= moment < fresh.closes_at
+    kept = db.session.get(Poll, old_id)
+    assert kept.state == PollState.TALLIED and kept.title.startswith(f"{OPEN_TITLE} (précédent")

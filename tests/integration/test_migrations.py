@@ -164,3 +164,39 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_database):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_contribution_numbers_become_one_series_as_the_seed_numbers_them(empty_database):
+    """Upgrading a database seeded before b8c9d0e1f2a3 gives the numbers ``flask seed`` now gives.
+
+    The document's platform list has no n° 5: a renumbering of the repeated numbers only would
+    keep e-mail n° 5 as 5 and leave ``flask seed`` creating a duplicate afterwards.
+    """
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_database_url(empty_database))
+    platform = [n for n in range(1, 27) if n != 5]
+    email = list(range(1, 10))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS), revision="a7b8c9d0e1f2")
+        with db.engine.begin() as conn:
+            convention_id = conn.execute(sa.text(
+                "INSERT INTO convention (slug, title, short_title, initiator, description, "
+                "amendment_cosignatures_required, created_dt) VALUES "
+                "('archive', 'Archive', 'Archive', '', '', 5, CURRENT_TIMESTAMP) RETURNING id"
+            )).scalar_one()
+            for channel, numbers in (("platform", platform), ("email", email)):
+                for number in numbers:
+                    conn.execute(sa.text(
+                        "INSERT INTO contribution (convention_id, channel, number, title, body, "
+                        "author_name, section_name, federation_name, status, submitted_dt, answer, "
+                        "attachment_name, attachment_kind) VALUES (:c, :ch, :n, :t, '', '', '', '', "
+                        "'submitted', CURRENT_TIMESTAMP, '', '', '')"
+                    ), {"c": convention_id, "ch": channel, "n": number, "t": f"{channel} {number}"})
+        upgrade(directory=str(MIGRATIONS))
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT title, number FROM contribution")).all()
+            featured = conn.execute(sa.text("SELECT is_featured, published_dt FROM convention")).one()
+        numbers = dict(rows)
+        assert {numbers[f"platform {n}"] for n in platform} == set(platform)
+        assert [numbers[f"email {n}"] for n in email] == [26 + n for n in email]
+        assert bool(featured[0]) and featured[1] is not None
+        db.engine.dispose()

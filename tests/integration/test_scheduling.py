@@ -302,3 +302,20 @@ def test_a_started_event_is_not_reminded_and_a_late_one_says_today(world):
     db.session.commit()
     assert run_tick(paris(2026, 4, 10, 18, 45))["results"]["event_reminders"]["events"] == 1
     assert [n.subject for n in reminders()] == ["Rappel : « Réunion imprévue » aujourd'hui à 20:00"]
+
+
+def test_a_draft_is_announced_to_nobody_and_a_second_convention_links_to_its_own_pages(members):
+    """A convention in the Bureau national's set-up stays secret; another one links under its slug."""
+    convention, users = members
+    convention.is_featured = True
+    other = make_convention(slug="logement")
+    other.published_dt = None  # a draft
+    db.session.commit()
+    now = at_paris(dt.date(2026, 5, 3))
+    assert run_tick(now)["results"]["phases"] == {"phases": 1, "notifications": 3}
+    assert {n.url for n in phase_notifications()} == {"/"}
+
+    other.published_dt = dt.datetime(2026, 5, 3, 9, tzinfo=dt.UTC)
+    db.session.commit()
+    assert run_tick(now + dt.timedelta(hours=1))["results"]["phases"] == {"phases": 1, "notifications": 3}
+    assert {n.url for n in phase_notifications()} == {"/", "/c/logement/"}
