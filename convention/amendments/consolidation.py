@@ -526,11 +526,14 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def _summary(text_id: int, version_number: int, lines: list[str], orphaned: list[int], moved: list[int]) -> dict:
+    text = db.session.get(Text, text_id)
+    convention = text.convention if text is not None else None  # the worker has no page naming it
     return {
         "lines": lines,
         "links": [
-            {"url": path_for("texts.index", version=version_number), "label": f"Lire la version {version_number}"},
-            {"url": path_for("amendments.consolidate"), "label": "Revenir à la consolidation"},
+            {"url": path_for("texts.index", version=version_number, _convention=convention),
+             "label": f"Lire la version {version_number}"},
+            {"url": path_for("amendments.consolidate", _convention=convention), "label": "Revenir à la consolidation"},
         ],
         "text_id": text_id,
         "version_number": version_number,

@@ -268,20 +268,21 @@ def search_members(query: str, limit: int = 20) -> list[Member]:
 
 
 def _person_for_member(member: Member) -> Person:
-    """The Person row of ``member`` (created, or an unlinked one of the same name linked)."""
+    """The Person row of ``member``, created if needed.
+
+    A Person of the same name who is not linked to a member (an animator of an archived
+    convention, an expert) is never taken over: a namesake may be someone else, and another
+    convention's rows must not change. The new row's name then carries the membership number.
+    """
     person = db.session.scalars(sa.select(Person).where(Person.member_id == member.id).limit(1)).first()
     user_id = member.user.id if member.user is not None else None
     if person is None:
         namesake = db.session.scalars(sa.select(Person).where(Person.full_name == member.full_name)).first()
-        if namesake is not None and namesake.member_id is None:
-            person = namesake
-            person.member_id = member.id
-        else:
-            name = member.full_name if namesake is None else f"{member.full_name} ({member.membership_number})"
-            person = Person(
-                full_name=name[:160], first_name=member.first_name, last_name=member.last_name, member_id=member.id
-            )
-            db.session.add(person)
+        name = member.full_name if namesake is None else f"{member.full_name} ({member.membership_number})"
+        person = Person(
+            full_name=name[:160], first_name=member.first_name, last_name=member.last_name, member_id=member.id
+        )
+        db.session.add(person)
     if person.user_id is None and user_id is not None:
         person.user_id = user_id
     db.session.flush()

@@ -28,6 +28,35 @@ OBJECT_ARGS = {
 }
 
 
+def job_convention(job_or_id: Any) -> Any:
+    """The convention a job works for (its ``convention_id``, or its text's, version's or poll's), or None.
+
+    A job's links (« Voir la structure lue », « Revenir aux documents ») are built in a worker,
+    where no page names the convention: without this they would lead to the featured one.
+    """
+    from convention.conventions.models import Convention
+    from convention.extensions import db
+    from convention.jobs.models import Job
+
+    job = db.session.get(Job, job_or_id) if isinstance(job_or_id, int) else job_or_id
+    params = (job.params or {}) if job is not None else {}
+    convention_id = params.get("convention_id")
+    if not isinstance(convention_id, int):
+        from convention.texts.models import Text, TextVersion
+        from convention.votes.models import Poll
+
+        row = None
+        if isinstance(params.get("text_id"), int):
+            row = db.session.get(Text, params["text_id"])
+        elif isinstance(params.get("version_id"), int):
+            version = db.session.get(TextVersion, params["version_id"])
+            row = version.text if version is not None else None
+        elif isinstance(params.get("poll_id"), int):
+            row = db.session.get(Poll, params["poll_id"])
+        convention_id = row.convention_id if row is not None else None
+    return db.session.get(Convention, convention_id) if convention_id is not None else None
+
+
 def _with_object_convention(endpoint: str, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with ``convention_slug`` set from the row an id argument names, when there is one.
 
@@ -41,6 +70,8 @@ def _with_object_convention(endpoint: str, values: dict[str, Any]) -> dict[str, 
     convention = values.pop("_convention", None)
     if SLUG_ARG in values or not is_scoped_endpoint(endpoint):
         return values
+    if convention is None and isinstance(values.get("job_id"), int):
+        convention = job_convention(values["job_id"])
     if convention is None:
         from convention.extensions import db
 

@@ -144,7 +144,11 @@ class Job(Model):
         if not getattr(user, "is_authenticated", False):
             return False
         if self.kind in PUBLIC_OUTPUTS:
-            return True
+            # A document of public data, unless it comes from a draft convention (not public yet).
+            from convention.core.links import job_convention
+
+            convention = job_convention(self)
+            return convention is None or convention.is_published or user.is_national_bureau
         if self.kind in COMMITTEE_JOBS:  # the convention's steering committee started it
             convention_id = (self.params or {}).get("convention_id")
             if user.is_national_bureau:

@@ -285,7 +285,7 @@ def run_amendment_book(job: Job, progress: Progress) -> dict[str, Any]:
             f"{pages} pages.",
             "Le fichier PDF est prêt : téléchargez-le ci-dessous.",
         ],
-        "links": [{"url": common.path_for("outputs.index"), "label": "Revenir aux documents"}],
+        "links": [{"url": common.path_for("outputs.index", job), "label": "Revenir aux documents"}],
         "pages": pages,
         "amendments": count,
         "version_id": version_id,

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
@@ -202,7 +202,11 @@ def render(template: str, **context: Any) -> Markup:
     return Markup(current_app.jinja_env.get_template(template).render(**context))
 
 
-def path_for(endpoint: str, **values: Any) -> str:
-    """A site path built from a worker (there is no request to build it from)."""
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
+def path_for(endpoint: str, job: Job | None = None, **values: Any) -> str:
+    """A site path built from a worker, in the convention ``job`` works for (no request names it)."""
+    from convention.core.links import job_convention
+    from convention.core.links import path_for as site_path
+
+    if job is not None and "_convention" not in values:
+        values["_convention"] = job_convention(job)
+    return site_path(endpoint, **values)

@@ -102,7 +102,7 @@ def run_amendment_export(job: Job, progress: Progress) -> dict[str, Any]:
             f"{count} amendement{'s' if count > 1 else ''} exporté{'s' if count > 1 else ''} ({fmt.upper()}).",
             "Le fichier est prêt : téléchargez-le ci-dessous.",
         ],
-        "links": [{"url": common.path_for("outputs.index"), "label": "Revenir aux documents"}],
+        "links": [{"url": common.path_for("outputs.index", job), "label": "Revenir aux documents"}],
         "amendments": count,
         "format": fmt,
     }

@@ -400,7 +400,7 @@ def _run(job: Job, progress: Progress, kind: JobKind) -> dict[str, Any]:
             f"{'s' if revisions > 1 else ''} ({fmt.upper()}).",
             "Le fichier est prêt : téléchargez-le ci-dessous.",
         ],
-        "links": [{"url": common.path_for("outputs.index"), "label": "Revenir aux documents"}],
+        "links": [{"url": common.path_for("outputs.index", job), "label": "Revenir aux documents"}],
         "revisions": revisions,
         "version_id": version.id,
     }

@@ -233,7 +233,7 @@ def notify_text_version(version: TextVersion) -> int:
         NotificationKind.TEXT_VERSION,
         f"Nouvelle version du texte : {version.label}"[:300],
         body,
-        path_for("texts.index", version=version.number),
+        path_for("texts.index", version=version.number, _convention=text.convention),
     )
 
 

@@ -125,7 +125,7 @@ def notify_version_status(version: TextVersion) -> int:
         NotificationKind.TEXT_VERSION,
         f"« {text.title} » : {status.lower()} (version {version.number})"[:300],
         f"La version {version.number} du texte « {text.title} » a un nouveau statut : {status}.",
-        path_for("texts.index", version=version.number),
+        path_for("texts.index", version=version.number, _convention=text.convention),
     )
 
 

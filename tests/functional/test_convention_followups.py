@@ -359,3 +359,35 @@ def test_search_results_of_a_non_featured_convention_carry_its_path(two, client)
     assert ("contribution", contribution_path) in {(i["kind"], i["url"]) for i in body["items"]}
     moved = client.get("/api/v1/conventions/securite/search?q=prevention").get_json()
     assert moved["items"] and all(i["url"].startswith("/c/securite/") for i in moved["items"])
+
+
+def test_a_jobs_links_go_to_the_convention_it_works_for(two, app):
+    """Built in a worker (no page names the convention): the job's own convention, never the featured one."""
+    from convention.core.links import path_for
+    from convention.outputs import common
+
+    other = two.other
+    text_import = Job(kind=JobKind.TEXT_IMPORT, params={"convention_id": other.convention.id})
+    export = Job(kind=JobKind.AMENDMENT_EXPORT, params={"text_id": other.text.id, "format": "csv"})
+    featured_export = Job(kind=JobKind.AMENDMENT_EXPORT, params={"text_id": two.text.id, "format": "csv"})
+    db.session.add_all([text_import, export, featured_export])
+    db.session.commit()
+    with app.app_context():
+        assert path_for("versions.job_preview", job_id=text_import.id) == (
+            f"/c/{OTHER}/texte/versions/nouvelle/travail/{text_import.id}"
+        )
+        assert common.path_for("outputs.index", export) == f"/c/{OTHER}/documents/"
+        assert common.path_for("outputs.index", featured_export) == "/documents/"
+
+
+def test_a_document_of_a_draft_convention_is_the_bureaus_until_it_is_published(two):
+    """Public outputs are for every member, but a draft's text is not public yet."""
+    other = two.other
+    other.convention.published_dt = None
+    export = Job(kind=JobKind.AMENDMENT_EXPORT, params={"text_id": other.text.id, "format": "csv"})
+    public = Job(kind=JobKind.AMENDMENT_EXPORT, params={"text_id": two.text.id, "format": "csv"})
+    db.session.add_all([export, public])
+    db.session.commit()
+    member, bureau = two.users["member_paid"], two.users["national_bureau"]
+    assert public.can_view(member) and public.can_view(bureau)
+    assert not export.can_view(member) and export.can_view(bureau)

@@ -213,6 +213,20 @@ def test_a_non_member_cannot_take_the_name_of_a_member_person(people):
         setup.add_committee_member(bn, convention, full_name="Alice Martin", quality="")
 
 
+def test_a_member_never_takes_over_a_namesake_of_another_convention(people):
+    """An unlinked Person of the same name (an archive's animator, an expert) stays as it was."""
+    archive_person = Person(full_name="Alice Martin", first_name="Alice", last_name="Martin")
+    db.session.add(archive_person)
+    db.session.flush()
+    bn, convention = people["bn"], draft(people["bn"])
+    setup.add_committee_member(bn, convention, member_id=people["alice_member"].id)
+    db.session.expire_all()
+    assert db.session.get(Person, archive_person.id).member_id is None
+    linked = db.session.scalars(sa.select(Person).where(Person.member_id == people["alice_member"].id)).one()
+    assert linked.id != archive_person.id
+    assert linked.full_name == f"Alice Martin ({people['alice_member'].membership_number})"
+
+
 def test_animators_who_are_members_with_an_account_pilot_their_group_only(people):
     bn, convention = people["bn"], draft(people["bn"])
     first = setup.add_working_group(bn, convention, number=1, title="Emploi des jeunes", description="…")

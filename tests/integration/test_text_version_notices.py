@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from convention.conventions.models import Convention
+from convention.core.db import utcnow
 from convention.domain.textimport import parse_bytes
 from convention.extensions import db
 from convention.notifications.models import Notification, NotificationKind
@@ -72,7 +73,7 @@ def test_the_seed_notifies_nobody_and_a_later_import_notifies_everyone(database)
 
 def test_the_import_command_notifies_even_a_first_version(app, database, tmp_path: Path):
     enabled = accounts()
-    db.session.add(Convention(slug="securite", title="Sécurité et prévention", short_title="Sécurité"))
+    db.session.add(Convention(slug="securite", title="Sécurité et prévention", short_title="Sécurité", published_dt=utcnow()))
     db.session.commit()
     path = tmp_path / "projet.md"
     path.write_text(MARKDOWN, encoding="utf-8")
@@ -86,7 +87,7 @@ def test_the_import_command_notifies_even_a_first_version(app, database, tmp_pat
 
 def test_the_writer_notifies_from_the_second_version_unless_told(database):
     accounts()
-    convention = Convention(slug="securite", title="Sécurité et prévention", short_title="Sécurité")
+    convention = Convention(slug="securite", title="Sécurité et prévention", short_title="Sécurité", published_dt=utcnow())
     db.session.add(convention)
     db.session.flush()
     text = Text(convention_id=convention.id, slug="texte", title="Le texte")
