@@ -9,6 +9,7 @@ import re
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
+from convention.domain.phases import PhaseKind
 from convention.domain.roles import Role
 from convention.extensions import db, limiter
 from tests.auth_fixtures import login, make_member, make_section, make_user, page_text
@@ -28,6 +29,8 @@ def _no_rate_limit_left():
 def world(database):
     world = make_world()  # its "secretary" is the section secretary of Grenoble (Isère)
     world.voiron = make_section(world.federation, "Voiron")
+    # Running (the fixture's dates are past): federal meetings are scheduled in a running convention.
+    world.convention.phase_override = PhaseKind.CONTRIBUTIONS
     world.users["federation"] = make_user(
         member=make_member(world.section, "Nadia", "Girard", email="federation@example.org"),
         roles=[(Role.FEDERATION_SECRETARY, world.federation)],
