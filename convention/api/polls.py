@@ -206,6 +206,10 @@ def _convention(slug: str | None):
 def _poll(poll_id: int, slug: str | None) -> Poll:
     convention = _convention(slug)
     poll = db.session.get(Poll, poll_id) if poll_id <= MAX_ID else None
+    if poll is not None and poll.convention_id != convention.id and poll.state != PollState.DRAFT:
+        from convention.conventions.web import api_follow_to_own_convention
+
+        api_follow_to_own_convention(poll)
     if poll is None or poll.convention_id != convention.id or poll.state == PollState.DRAFT:
         abort(HTTPStatus.NOT_FOUND, description=NOT_FOUND)
     return poll

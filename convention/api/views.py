@@ -28,6 +28,7 @@ from convention.api.schemas import (
     VersionDetailSchema,
     WorkingGroupPageSchema,
 )
+from convention.extensions import db
 
 blp = Blueprint(
     "public_api",
@@ -190,6 +191,15 @@ def get_amendment(amendment_id: int, convention: str | None = None):
     """Un amendement : citation, modification, exposé des motifs, examen (avec les dates)."""
     found = _convention(convention)
     amendment = queries.get_amendment(found, amendment_id) if amendment_id <= MAX_ID else None
+    if amendment is None and amendment_id <= MAX_ID:
+        from convention.amendments.models import Amendment
+        from convention.conventions.models import Convention
+        from convention.conventions.web import api_follow_to_own_convention
+
+        row = db.session.get(Amendment, amendment_id)
+        own = db.session.get(Convention, row.convention_id) if row is not None else None
+        if own is not None and queries.get_amendment(own, amendment_id) is not None:  # shown there
+            api_follow_to_own_convention(row)
     if amendment is None:
         abort(HTTPStatus.NOT_FOUND, description="Amendement introuvable.")
     return queries.amendment_data(amendment)

@@ -52,6 +52,29 @@ def ensure_in_convention(obj: Any, convention: Any) -> Any:
     abort(redirect(path, 301 if request.method in ("GET", "HEAD") else 308))
 
 
+def api_follow_to_own_convention(obj: Any) -> None:
+    """In the API, a short path (the featured convention's) naming another convention's row redirects.
+
+    ``/api/v1/amendments/12`` keeps working once another convention is featured: a 308 to
+    ``/api/v1/conventions/<slug>/amendments/12``. A request that names its convention (in the path
+    or ``?convention=``) is answered within it, so this does nothing there; drafts stay hidden.
+    """
+    from flask import g
+
+    convention_id = getattr(obj, "convention_id", None)
+    if convention_id is None or g.get("url_convention") is not None or request.args.get("convention"):
+        return
+    target = db.session.get(Convention, convention_id)
+    if target is None or not target.is_published or request.endpoint is None:
+        return
+    path = url_for(request.endpoint, **(request.view_args or {}), convention_slug=target.slug)
+    if path == request.path:
+        return
+    if request.query_string:
+        path += "?" + request.query_string.decode("latin-1")
+    abort(redirect(path, 308))
+
+
 def lang_url(code: str) -> str:
     """The current page's URL in language ``code`` (query string kept)."""
     args = request.args.to_dict()

@@ -500,3 +500,17 @@ def test_an_archived_convention_takes_no_federal_meeting_from_a_secretary(client
     log_in(client, world.users["national_bureau"])
     assert client.get("/c/beta/calendrier/nouveau").status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(Event.id))) == before
+
+
+def test_old_api_links_to_another_conventions_rows_follow_it(client, world):
+    """``/api/v1/amendments/<id>`` of B (not featured) leads to B's path; a path naming A stays a 404."""
+    beta = world.sides["B"]
+    for short, nested in (
+        (f"/api/v1/amendments/{beta.amendment_id}", f"/api/v1/conventions/beta/amendments/{beta.amendment_id}"),
+        (f"/api/v1/polls/{beta.poll_id}", f"/api/v1/conventions/beta/polls/{beta.poll_id}"),
+    ):
+        response = client.get(short)
+        assert response.status_code == 308 and response.headers["Location"] == nested
+        assert client.get(nested).status_code == 200
+        assert client.get(nested.replace("/beta/", "/alpha/")).status_code == 404
+        assert client.get(short + "?convention=alpha").status_code == 404
