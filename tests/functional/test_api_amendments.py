@@ -282,7 +282,10 @@ def test_filters_by_id(client, data):
 
 def test_one_convention_only(client, data):
     elsewhere = data["elsewhere"]
-    assert client.get(f"{API}/amendments/{elsewhere.id}").status_code == 404
+    # The featured convention's path does not serve it: it leads to its own convention's path.
+    response = client.get(f"{API}/amendments/{elsewhere.id}")
+    assert response.status_code == 308
+    assert response.headers["Location"] == f"{API}/conventions/autre/amendments/{elsewhere.id}"
     other = client.get(f"{API}/amendments?convention=autre").get_json()
     assert [item["id"] for item in other["items"]] == [elsewhere.id] and other["total"] == 1
     assert client.get(f"{API}/amendments/{elsewhere.id}?convention=autre").get_json()["number"] == 1
