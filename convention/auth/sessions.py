@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.orm import joinedload
+
 from convention.core.db import db
 from convention.core.routing import MAX_ID
 from convention.members.models import User
@@ -23,7 +25,8 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, generation = (session_id or "").partition(":")
     if not (user_id.isdigit() and generation.isdigit()) or int(user_id) > MAX_ID:
         return None  # an id from before revocable sessions, or a forged one: log in again
-    user = db.session.get(User, int(user_id))
+    # The roles come in the same statement: the pages ask for them (the navigation, the permissions).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.is_active:
         return None
     if int(generation) != (user.session_generation or 0):

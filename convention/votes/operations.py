@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -49,6 +49,7 @@ from convention.votes.models import (
     PollQuestion,
     RollEntry,
     hash_receipt_code,
+    new_ballot_id,
     new_receipt_code,
 )
 
@@ -220,10 +221,26 @@ def _set_questions(poll: Poll, data: PollData) -> None:
     db.session.expire(poll, ["options"])
 
 
+def _check_text_version(convention_id: int, text_version_id: int | None) -> None:
+    """The text put to the vote is one of this convention's (never another convention's)."""
+    if text_version_id is None:
+        return
+    from convention.texts.models import Text, TextVersion
+
+    found = db.session.scalar(
+        sa.select(TextVersion.id)
+        .join(Text, Text.id == TextVersion.text_id)
+        .where(TextVersion.id == text_version_id, Text.convention_id == convention_id)
+    )
+    if found is None:
+        raise PollError("Le texte soumis au vote doit être une version du texte de cette convention.")
+
+
 def create_poll(actor: Any, convention: Any, data: PollData) -> Poll:
     """A draft poll (Bureau national), with its options (by default Pour, Contre and Abstention as blank)."""
     ensure(is_national_bureau(actor), _BN_ONLY)
     _validate(data)
+    _check_text_version(convention.id, data.text_version_id)
     poll = Poll(
         convention_id=convention.id,
         title=data.title.strip(),
@@ -252,6 +269,7 @@ def update_poll(actor: Any, poll: Poll, data: PollData) -> Poll:
     if poll.state not in EDITABLE_STATES:
         raise PollError("Ce scrutin est ouvert ou clos : il ne peut plus être modifié.")
     _validate(data)
+    _check_text_version(poll.convention_id, data.text_version_id)
     poll.title = data.title.strip()
     poll.question = data.question.strip()
     poll.description = data.description.strip()
@@ -403,7 +421,41 @@ def roll_user_ids(poll: Poll, *, not_voted_only: bool = False) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def cast_ballot(user: Any, poll: Poll, choices: Mapping[str, Any], now: dt.datetime | None = None) -> str:
+# The statements of the cast, built once (vote day runs them a few hundred times a second).
+_BIND = {"poll_id": sa.bindparam("poll_id"), "member_id": sa.bindparam("member_id")}
+_CAST_LOCK = (
+    sa.select(Poll.state, Poll.opens_at, Poll.closes_at).where(Poll.id == _BIND["poll_id"]).with_for_update(read=True)
+)
+_CAST_VOTER = sa.select(
+    RollEntry.federation_id,
+    RollEntry.section_id,
+    sa.select(Participation.channel)
+    .where(Participation.poll_id == _BIND["poll_id"], Participation.member_id == _BIND["member_id"])
+    .scalar_subquery()
+    .label("channel"),
+).where(RollEntry.poll_id == _BIND["poll_id"], RollEntry.member_id == _BIND["member_id"])
+# Core inserts on the tables (no unit of work, no ORM bulk path); every column named, so the
+# statement is the same each time.
+_INSERT_PARTICIPATION = sa.insert(Participation.__table__).values(
+    poll_id=sa.bindparam("poll_id"),
+    member_id=sa.bindparam("member_id"),
+    voted_dt=sa.bindparam("voted_dt"),
+    channel=sa.bindparam("channel"),
+    report_id=sa.bindparam("report_id"),
+)
+_INSERT_BALLOT = sa.insert(Ballot.__table__).values(
+    {name: sa.bindparam(name) for name in ("id", "poll_id", "choices", "federation_id", "section_id", "receipt_hash")}
+)
+
+
+def cast_ballot(
+    user: Any,
+    poll: Poll,
+    choices: Mapping[str, Any],
+    now: dt.datetime | None = None,
+    *,
+    questions: Sequence[Any] | None = None,
+) -> str:
     """Record that ``user``'s member voted and put their anonymous ballot in the box; returns the receipt code.
 
     ``choices``: one entry per question, as ``normalise_choices`` takes them. Refused
@@ -411,6 +463,12 @@ def cast_ballot(user: Any, poll: Poll, choices: Mapping[str, Any], now: dt.datet
     on the roll, every question is answered correctly and the member has not voted yet (online,
     or on paper in their section). The émargement and the ballot are written together; the
     unique constraint on (poll, member) is the last guard against a double submission.
+    ``questions``: the poll's questions when the caller has them already (the ballot flow's
+    frozen copy, ``convention.votes.cache``), instead of loading ``poll.questions``.
+
+    Vote day's hot path: one statement takes the shared lock and reads the poll's state, one reads
+    the member's line of the roll with their émargement; the émargement and the ballot are
+    inserted without the unit of work.
     """
     member_id = getattr(user, "member_id", None) if getattr(user, "is_authenticated", False) else None
     if member_id is None:
@@ -418,45 +476,41 @@ def cast_ballot(user: Any, poll: Poll, choices: Mapping[str, Any], now: dt.datet
     now = now or utcnow()
     # A shared lock on the poll's row: closing the poll (an UPDATE) waits for the ballots being cast,
     # and a ballot cast after the close commits sees the poll closed (PostgreSQL; SQLite serialises).
-    state, opens_at, closes_at = db.session.execute(
-        sa.select(Poll.state, Poll.opens_at, Poll.closes_at).where(Poll.id == poll.id).with_for_update(read=True)
-    ).one()
+    ids = {"poll_id": poll.id, "member_id": member_id}
+    state, opens_at, closes_at = db.session.execute(_CAST_LOCK, ids).one()
     if state != PollState.OPEN or not (opens_at <= now < closes_at):
         raise VoteRefused("Le vote n'est pas ouvert : votre bulletin n'a pas été enregistré.")
     try:
-        content = normalise_choices(poll.questions, choices)
+        content = normalise_choices(questions if questions is not None else poll.questions, choices)
     except ChoiceError as error:
         raise VoteRefused(f"{error} Votre bulletin n'a pas été enregistré.") from error
-    entry = db.session.scalar(
-        sa.select(RollEntry).where(RollEntry.poll_id == poll.id, RollEntry.member_id == member_id)
-    )
-    if entry is None:
+    # The member's line of the roll and their émargement, read once the lock is held (a statement of its
+    # own: in READ COMMITTED it sees a roll change approved while this waited for the lock).
+    row = db.session.execute(_CAST_VOTER, ids).one_or_none()
+    if row is None:
         raise VoteRefused(
             "Vous n'êtes pas inscrit·e sur la liste électorale de ce scrutin (adhérent·es à jour de cotisation "
             "à la date arrêtée par le Bureau national)."
         )
-    existing = db.session.scalar(
-        sa.select(Participation.channel).where(Participation.poll_id == poll.id, Participation.member_id == member_id)
-    )
-    if existing is not None:
-        raise VoteRefused(_PAPER_VOTED if existing == VoteChannel.PAPER else _ALREADY_VOTED)
+    if row.channel is not None:
+        raise VoteRefused(_PAPER_VOTED if row.channel == VoteChannel.PAPER else _ALREADY_VOTED)
     code = new_receipt_code()
     try:
         with savepoint():
-            db.session.add(
-                Participation(poll_id=poll.id, member_id=member_id, voted_dt=now, channel=VoteChannel.ONLINE)
+            db.session.execute(
+                _INSERT_PARTICIPATION, {**ids, "voted_dt": now, "channel": VoteChannel.ONLINE, "report_id": None}
             )
-            db.session.flush()
-            db.session.add(
-                Ballot(
-                    poll_id=poll.id,
-                    choices=json.dumps(content, separators=(",", ":"), sort_keys=True),
-                    federation_id=entry.federation_id,
-                    section_id=entry.section_id,
-                    receipt_hash=hash_receipt_code(code),
-                )
+            db.session.execute(
+                _INSERT_BALLOT,
+                {
+                    "id": new_ballot_id(),
+                    "poll_id": poll.id,
+                    "choices": json.dumps(content, separators=(",", ":"), sort_keys=True),
+                    "federation_id": row.federation_id,
+                    "section_id": row.section_id,
+                    "receipt_hash": hash_receipt_code(code),
+                },
             )
-            db.session.flush()
     except IntegrityError as error:
         channel = db.session.scalar(
             sa.select(Participation.channel).where(

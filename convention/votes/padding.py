@@ -31,7 +31,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
 from convention.core.db import db
@@ -124,7 +124,13 @@ def constant_size(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def padded(*args: Any, **kwargs: Any) -> Response:
         response = current_app.make_response(view(*args, **kwargs))
+        # The view leaves the poll's frozen copy in ``g`` (convention/votes/cache.py): its size is
+        # computed once per process for an open poll, and nothing is read again after a commit.
+        frozen = g.get("ballot_flow")
         poll_id = kwargs.get("poll_id")
+        if frozen is not None and frozen.id == poll_id:
+            state = g.get("ballot_flow_state")
+            return pad_response(response, frozen.size, warn=state in (None, PollState.OPEN))
         poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
         if poll is None:
             return response

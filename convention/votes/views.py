@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from convention.conventions.i18n import N_
-from convention.conventions.web import with_convention
+from convention.conventions.web import ensure_in_convention, with_convention
 from convention.core.db import utcnow
-from convention.core.markdown import render_markdown
 from convention.core.permissions import is_national_bureau, require
 from convention.domain.ballots import GRADES, ChoiceError, normalise_choices
 from convention.domain.errors import DomainError, IllegalTransition
 from convention.domain.phases import PhaseKind
 from convention.domain.polls import PollState, QuestionMethod
+from convention.domain.roles import Role
 from convention.extensions import db, limiter
-from convention.votes import operations, queries
+from convention.votes import cache, operations, queries
 from convention.votes.blueprint import bp
-from convention.votes.counting import rule_of
 from convention.votes.forms import PARIS, ActionForm, BallotForm, PollForm, ReceiptForm, choices_from_form
 from convention.votes.models import Poll
 from convention.votes.padding import constant_size
@@ -66,9 +69,12 @@ ACTIONS: dict[str, tuple[str, frozenset[PollState], str]] = {
 }
 
 
+SECRETARY_ROLES = (Role.SECTION_SECRETARY, Role.FEDERATION_SECRETARY)
+
+
 def _load(convention, poll_id: int) -> Poll:
-    poll = queries.get_poll(convention.id, poll_id)
-    if poll is None or not poll.can_view(current_user):
+    poll = ensure_in_convention(db.session.get(Poll, poll_id), convention)
+    if not poll.can_view(current_user):
         abort(404)
     return poll
 
@@ -93,28 +99,95 @@ def index(convention):
 @with_convention
 @constant_size
 def show(convention, poll_id: int):
+    """The poll's page; for a member who may vote now, the booth (``?details=1``: the whole page)."""
     poll = _load(convention, poll_id)
+    frozen = _flow(poll)
+    if "details" not in request.args and _in_booth(poll):
+        return render_booth(
+            "votes/booth.html", convention, frozen, holes={"csrf": generate_csrf()}, **_booth_context(poll, frozen)
+        )
     return _render_poll(poll)
 
 
-def question_texts(poll: Poll) -> dict:
-    """The Markdown of the questions (key: question id) and of the options (key: « o<id> »), rendered."""
-    texts: dict = {}
-    for question in poll.questions:
-        if question.description:
-            texts[question.id] = render_markdown(question.description)
-        for option in question.options:
-            if option.description:
-                texts[f"o{option.id}"] = render_markdown(option.description)
-    return texts
+# --- the booth (isoloir): the ballot flow's light pages ----------------------------------------------------
 
 
-def question_rules(poll: Poll) -> dict[int, str]:
-    """The rule of adoption of each yes/no/abstain question, in words."""
-    return {q.id: rule_of(q).describe() for q in poll.questions if q.method == QuestionMethod.YES_NO_ABSTAIN}
+def _flow(poll: Poll) -> cache.FrozenPoll:
+    """The poll's frozen copy, left in ``g`` for ``constant_size`` (with the state, read before any commit)."""
+    g.ballot_flow_state = poll.state
+    g.ballot_flow = cache.frozen_poll(poll)
+    return g.ballot_flow
+
+
+# Marks the places of a cached booth page that change with each request (the CSRF token, the receipt
+# code): random per process, so no text of a poll can contain one.
+_HOLE = f"@@booth-{secrets.token_hex(8)}-"
+
+
+def render_booth(template: str, convention, frozen: cache.FrozenPoll, *, holes: dict | None = None, **context) -> str:
+    """A page of the ballot flow in the booth's frame (votes/booth_base.html).
+
+    The template is rendered alone, without the site's context processors: the booth has no
+    navigation, so none of its per-user queries (notifications, reviews, secretaries' links…).
+    It gets only what is given here (``url_for``, ``_`` and the flashed messages are Jinja globals).
+
+    ``holes``: the values that change with every request (the CSRF token, the receipt code). When
+    the poll is cached (open) and no message is waiting to be shown, the page is rendered once per
+    language and address with a mark in their place, and each request only fills them in.
+    """
+    lang = str(get_locale() or "fr")
+    context.update(convention=convention, poll=frozen, lang=lang)
+    jinja = current_app.jinja_env
+    holes = holes or {}
+    if not (holes and frozen.cached) or session.get("_flashes"):
+        return jinja.get_template(template).render(context, **holes)
+    key = (
+        lang,
+        template,
+        convention.short_title if convention is not None else "",
+        url_for("votes.show", poll_id=frozen.id),
+        *sorted(holes),
+    )
+    page = frozen.fragment(
+        key, lambda: jinja.get_template(template).render(context, **{k: Markup(f"{_HOLE}{k}@@") for k in holes})
+    )
+    for name, value in holes.items():
+        page = page.replace(f"{_HOLE}{name}@@", str(escape(value)))
+    return page
+
+
+def _in_booth(poll: Poll) -> bool:
+    """May the signed-in member vote in this poll now? The Bureau national (its controls) and the
+    secretaries (their émargement lists) keep the whole page, with the same ballot."""
+    member_id = _member_id()
+    if member_id is None or not poll.accepts_ballots(utcnow()) or poll.can_manage(current_user):
+        return False
+    if poll.allows_paper and any(current_user.has_role(role) for role in SECRETARY_ROLES):
+        return False
+    status = cache.voter_status(poll.id, member_id)
+    return status.on_roll and not status.has_voted
+
+
+def _booth_context(poll: Poll, frozen: cache.FrozenPoll, errors: list[str] | None = None, answers=None) -> dict:
+    def ballot() -> str:
+        return current_app.jinja_env.get_template("votes/_booth_ballot.html").render(
+            poll=frozen, answers=answers or {}, grades=GRADES
+        )
+
+    lang = str(get_locale() or "fr")
+    html = Markup(ballot()) if answers else frozen.fragment((lang, "ballot"), ballot)
+    closes = frozen.fragment((lang, "closes"), lambda: current_app.jinja_env.filters["datetime_fr"](poll.closes_at))
+    return {
+        "ballot_html": html,
+        "ballot_errors": errors or [],
+        "closes_at": closes,
+        "details_url": url_for(".show", poll_id=poll.id, details=1),
+        "roll_url": url_for(".roll_page", poll_id=poll.id),
+    }
 
 
 def _render_poll(poll: Poll, errors: list[str] | None = None, answers: dict | None = None):
+    frozen = cache.frozen_poll(poll)
     now = utcnow()
     member_id = _member_id()
     participation = queries.get_participation(poll.id, member_id)
@@ -130,7 +203,7 @@ def _render_poll(poll: Poll, errors: list[str] | None = None, answers: dict | No
         **extra,
         poll=poll,
         now=now,
-        description_html=render_markdown(poll.description),
+        description_html=frozen.description_html,
         participation=participation,
         on_roll=on_roll,
         can_vote=can_vote,
@@ -138,8 +211,8 @@ def _render_poll(poll: Poll, errors: list[str] | None = None, answers: dict | No
         ballot_errors=errors or [],
         answers=answers or {},
         grades=GRADES,
-        texts=question_texts(poll),
-        rules=question_rules(poll),
+        texts=frozen.texts,
+        rules=frozen.rules,
         manager=manager,
         actions=[(name, label, text) for name, (label, states, text) in ACTIONS.items() if poll.state in states]
         if manager
@@ -154,34 +227,52 @@ def _render_poll(poll: Poll, errors: list[str] | None = None, answers: dict | No
 @with_convention
 @constant_size
 def ballot(convention, poll_id: int):
-    """Two steps: the answers, then « Votre vote est définitif » with the confirmation; then the receipt."""
+    """Two steps: the answers, then « Votre vote est définitif » with the confirmation; then the receipt.
+
+    With JavaScript the booth shows the confirmation in its page and posts ``confirmed=1`` at once;
+    without it, the first post answers with the confirmation page. Both steps render the booth's
+    frame from the poll's frozen copy (``cache.frozen_poll``), never reloading it after the commit.
+    """
     poll = _load(convention, poll_id)
-    form = BallotForm()
-    if not form.validate_on_submit():
-        flash(_("Le formulaire a expiré : rechargez la page. Aucun bulletin n'a été enregistré."), "warning")
-        return redirect(url_for(".show", poll_id=poll.id))
-    raw = choices_from_form(poll.questions, request.form)
-    if form.confirmed.data != "1":
+    frozen = _flow(poll)
+    # The CSRF token was checked before the view (CSRFProtect, for every POST of the site).
+    raw = choices_from_form(frozen.questions, request.form)
+    if request.form.get("confirmed") != "1":
         refusal = _refusal(poll)
         if refusal:
             flash(refusal, "warning")
             return redirect(url_for(".show", poll_id=poll.id))
         try:
-            content = normalise_choices(poll.questions, raw)
+            content = normalise_choices(frozen.questions, raw)
         except ChoiceError as error:
-            return _render_poll(poll, errors=[str(error)], answers=raw), 422
-        form.confirmed.data = "1"
-        return render_template("votes/confirm.html", poll=poll, form=form, answers=content, grades=GRADES)
+            page = render_booth(
+                "votes/booth.html",
+                convention,
+                frozen,
+                csrf=generate_csrf(),
+                **_booth_context(poll, frozen, [str(error)], raw),
+            )
+            return page, 422
+        return render_booth(
+            "votes/confirm.html", convention, frozen, csrf=generate_csrf(), answers=content, grades=GRADES
+        )
     try:
-        code = operations.cast_ballot(current_user, poll, raw)
+        code = operations.cast_ballot(current_user, poll, raw, questions=frozen.questions)
     except operations.VoteRefused as error:
         db.session.rollback()
         flash(str(error), "warning")
         return redirect(url_for(".show", poll_id=poll.id))
-    db.session.commit()
+    # Nothing of the session is read again after this commit (the pages come from the frozen copy):
+    # expiring the account and the poll would only make the next access reload them.
+    session_ = db.session()
+    expire, session_.expire_on_commit = session_.expire_on_commit, False
+    try:
+        session_.commit()
+    finally:
+        session_.expire_on_commit = expire
     # The receipt is shown in this response only: it is stored nowhere but as a hash (never cached:
     # ``constant_size`` marks the flow's responses no-store).
-    return render_template("votes/receipt.html", poll=poll, code=code)
+    return render_booth("votes/receipt.html", convention, frozen, holes={"code": code})
 
 
 def _refusal(poll: Poll) -> str | None:
@@ -191,9 +282,10 @@ def _refusal(poll: Poll) -> str | None:
         return _("Votre compte n'est rattaché à aucun·e adhérent·e : vous ne pouvez pas voter.")
     if not poll.accepts_ballots(utcnow()):
         return _("Le vote n'est pas ouvert : aucun bulletin n'a été enregistré.")
-    if not queries.is_on_roll(poll.id, member_id):
+    status = cache.voter_status(poll.id, member_id)
+    if not status.on_roll:
         return _("Vous n'êtes pas inscrit·e sur la liste électorale de ce scrutin.")
-    if queries.get_participation(poll.id, member_id) is not None:
+    if status.has_voted:
         return _("Vous avez déjà voté à ce scrutin : votre premier vote reste le seul enregistré.")
     return None
 
@@ -204,6 +296,7 @@ def _refusal(poll: Poll) -> str | None:
 @constant_size
 def verify(convention, poll_id: int):
     poll = _load(convention, poll_id)
+    _flow(poll)
     form = ReceiptForm()
     found = None
     if poll.is_sealed and form.validate_on_submit():
@@ -231,7 +324,7 @@ def _default_window(convention, today: dt.date) -> tuple[dt.date, dt.date]:
 
 def _poll_form(poll: Poll | None, convention) -> PollForm:
     form = PollForm()
-    form.set_text_versions(queries.list_text_version_choices())
+    form.set_text_versions(queries.list_text_version_choices(convention.id))
     if request.method == "GET":
         if poll is None:
             opens_on, closes_on = _default_window(convention, utcnow().astimezone(PARIS).date())

@@ -71,6 +71,30 @@ def open_poll(seeded, app):
         db.session.remove()
 
 
+def _summary(root) -> list[str]:
+    """The confirmation's headings and lines, whitespace collapsed (what a screen reader reads, in order)."""
+    texts = root.locator("[data-summary] h3, [data-summary] li").all_text_contents()
+    return [" ".join(text.split()) for text in texts]
+
+
+def _server_summary(page, live_url: str, poll_id: int) -> list[str]:
+    """The same answers posted as a browser without JavaScript does: the server's confirmation page."""
+    fields = page.evaluate(
+        "() => Array.from(new FormData(document.getElementById('ballot-form')).entries())"
+        ".filter(([k]) => k !== 'confirmed')"
+    )
+    response = page.request.post(f"{live_url}/vote/{poll_id}/bulletin", form={**dict(fields), "confirmed": ""})
+    assert response.status == 200
+    html = response.text()
+    assert "<h1>Confirmer mon vote</h1>" in html
+    other = page.context.new_page()
+    try:
+        other.set_content(html)
+        return _summary(other.locator("body"))
+    finally:
+        other.close()
+
+
 def test_a_member_votes_once_and_finds_their_ballot_after_the_close(app, live_url, browser, open_poll):
     from playwright.sync_api import expect
 
@@ -83,22 +107,37 @@ def test_a_member_votes_once_and_finds_their_ballot_after_the_close(app, live_ur
         page.get_by_role("link", name="Adoption du texte (essai)").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Adoption du texte (essai)")
 
-        # The ballot at 390 px: both questions, no horizontal scrolling, no axe violation.
+        # The booth at 390 px: both questions, no horizontal scrolling, no axe violation.
+        expect(page.get_by_role("link", name="Quitter l'isoloir")).to_be_visible()
         check_page(page, "vote-ballot-390")
-        # One wording left without a grade: refused with the reason, the answers kept.
+        # One wording left without a grade: the server refuses it with the reason, the answers kept.
         page.get_by_label("Pour").check()
         page.get_by_role("group", name="Rédaction A").get_by_label("Bien", exact=True).check()
         page.get_by_role("button", name="Continuer").click()
         expect(page.get_by_role("alert")).to_contain_text("donnez une mention à chaque réponse")
         expect(page.get_by_label("Pour")).to_be_checked()
         page.get_by_role("group", name="Rédaction B").get_by_label("Passable").check()
-        # Then confirm on a second page that says the vote is final.
+        # Then the confirmation, shown in the page by the script (no request), says the vote is final.
         page.get_by_role("button", name="Continuer").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Confirmer mon vote")
+        confirmation = page.locator("#confirmation")
+        expect(confirmation.get_by_role("heading", name="Confirmer mon vote")).to_be_visible()
         expect(page.get_by_text("Votre vote est définitif.")).to_be_visible()
-        expect(page.locator(".answer-chosen", has_text="Pour")).to_be_visible()
-        expect(page.get_by_text("Rédaction B : Passable")).to_be_visible()
+        expect(confirmation.locator(".answer-chosen", has_text="Pour")).to_be_visible()
+        expect(confirmation.get_by_text("Rédaction B : Passable")).to_be_visible()
+        expect(page.get_by_role("button", name="Continuer")).to_be_hidden()
         check_page(page, "vote-confirm-390")
+        # The summary is the server's own (its confirmation page without JavaScript), line for line.
+        summary = _summary(confirmation)
+        assert summary == _server_summary(page, live_url, open_poll)
+        assert len(summary) == 2 + 3 + 2 and "☑ Pour : choisi" in summary and "☐ Contre : non choisi" in summary
+        # « Revenir » shows the ballot again, answers kept; nothing was sent.
+        page.get_by_role("button", name="Revenir et changer mes réponses").click()
+        expect(page.get_by_label("Pour")).to_be_checked()
+        expect(confirmation).to_be_hidden()
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Participation)) == 0
+            db.session.remove()
+        page.get_by_role("button", name="Continuer").click()
         page.get_by_role("button", name="Je confirme mon vote").click()
 
         # The receipt: shown once.
@@ -107,7 +146,7 @@ def test_a_member_votes_once_and_finds_their_ballot_after_the_close(app, live_ur
         assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         screenshot(page, "vote-receipt-390")
 
-        # Back on the poll: voted, without what, and no ballot form any more.
+        # Back on the poll (the whole page now): voted, without what, and no ballot form any more.
         page.goto(f"{live_url}/vote/{open_poll}")
         expect(page.get_by_text(re.compile(r"Vous avez voté le"))).to_be_visible()
         expect(page.get_by_role("button", name="Continuer")).to_have_count(0)

@@ -1,0 +1,252 @@
+"""The ballot flow's reads on vote day: the poll's frozen questions cached per process, the voter's situation.
+
+Once a poll is open its questions, options, texts and rule cannot change any more
+(``operations.update_poll`` refuses, and no transition leads back to a draft): every page of the
+ballot flow of every member shows the same questions. ``frozen_poll(poll)`` therefore keeps, per
+process, a plain copy of them (``FrozenPoll``: no ORM object, nothing to lazy-load, nothing a
+commit expires) with what is computed from them (the Markdown rendered, the rules in words,
+the padded size of ``convention.votes.padding``), and the ballot's markup once rendered per
+language. The copy is taken only once the poll has been opened (``opened_dt`` set, state open
+or later) and is keyed by the poll's id *and* its opening time: a draft or a scheduled poll,
+which the Bureau national may still edit, is read from the database on every request, and a
+poll id that comes back with another opening (a database rebuilt under a running process)
+never meets the old copy.
+
+``voter_status`` answers « on the roll? already voted, and how? » in one statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from markupsafe import Markup
+
+from convention.core.db import db
+from convention.core.markdown import render_markdown
+from convention.domain.polls import QUESTION_METHOD_LABELS, MajorityBase, PollState, QuestionMethod, VoteChannel
+from convention.votes.models import Participation, Poll, RollEntry
+
+EXTENSION_KEY = "convention.votes.cache"
+MAX_POLLS = 32  # polls kept per process (a handful run at once; the oldest copy goes first)
+# The states in which the questions are frozen: the poll has been opened.
+FROZEN_STATES = frozenset({PollState.OPEN, PollState.CLOSED, PollState.TALLIED, PollState.PROCLAIMED})
+
+
+@dataclass(frozen=True)
+class FrozenOption:
+    id: int
+    label: str
+    description: str
+    position: int
+    code: str
+    is_status_quo: bool
+
+    @property
+    def is_abstention(self) -> bool:
+        return self.code == "abstain"
+
+    @property
+    def choice(self) -> str:
+        return self.code or str(self.id)
+
+
+@dataclass(frozen=True)
+class FrozenQuestion:
+    """A question as ``normalise_choices``, ``rule_of``, the padding and the templates read it."""
+
+    id: int
+    position: int
+    title: str
+    description: str
+    method: QuestionMethod
+    seats: int | None
+    base: MajorityBase | None
+    threshold: str
+    strict: bool
+    quorum: str | None
+    options: tuple[FrozenOption, ...]
+
+    @property
+    def key(self) -> str:
+        return str(self.id)
+
+    @property
+    def method_label(self) -> str:
+        return QUESTION_METHOD_LABELS[self.method]
+
+    @property
+    def status_quo(self) -> FrozenOption | None:
+        return next((o for o in self.options if o.is_status_quo), None)
+
+
+@dataclass
+class FrozenPoll:
+    """What the ballot flow shows of a poll and never changes once it is open."""
+
+    id: int
+    convention_id: int
+    title: str
+    question: str
+    description: str
+    opened_dt: dt.datetime | None
+    questions: tuple[FrozenQuestion, ...]
+    texts: dict[Any, Markup]  # the questions' (key: id) and options' (key: « o<id> ») Markdown, rendered
+    rules: dict[int, str]  # yes/no/abstain questions: the rule of adoption in words
+    description_html: Markup
+    size: int  # the padded size of every response of the ballot flow
+    cached: bool = False
+    # Rendered once per language (and kind): the ballot's fieldsets, the in-page confirmation…
+    fragments: dict[tuple[str, str], Markup] = field(default_factory=dict)
+
+    def fragment(self, key: tuple[str, str], render: Callable[[], str]) -> Markup:
+        """``render()``'s markup for ``key``, computed once if the poll is cached (every time otherwise)."""
+        found = self.fragments.get(key)
+        if found is None:
+            found = Markup(render())
+            if self.cached:
+                self.fragments[key] = found
+        return found
+
+
+def _freeze(poll: Poll) -> FrozenPoll:
+    from convention.votes.counting import rule_of
+    from convention.votes.padding import ballot_flow_size
+
+    questions = tuple(
+        FrozenQuestion(
+            id=q.id,
+            position=q.position,
+            title=q.title,
+            description=q.description or "",
+            method=q.method,
+            seats=q.seats,
+            base=q.base,
+            threshold=q.threshold,
+            strict=q.strict,
+            quorum=q.quorum,
+            options=tuple(
+                FrozenOption(
+                    id=o.id,
+                    label=o.label,
+                    description=o.description or "",
+                    position=o.position,
+                    code=o.code or "",
+                    is_status_quo=o.is_status_quo,
+                )
+                for o in q.options
+            ),
+        )
+        for q in poll.questions
+    )
+    texts: dict[Any, Markup] = {}
+    for question in questions:
+        if question.description:
+            texts[question.id] = render_markdown(question.description)
+        for option in question.options:
+            if option.description:
+                texts[f"o{option.id}"] = render_markdown(option.description)
+    frozen = FrozenPoll(
+        id=poll.id,
+        convention_id=poll.convention_id,
+        title=poll.title,
+        question=poll.question,
+        description=poll.description or "",
+        opened_dt=poll.opened_dt,
+        questions=questions,
+        texts=texts,
+        rules={q.id: rule_of(q).describe() for q in questions if q.method == QuestionMethod.YES_NO_ABSTAIN},
+        description_html=render_markdown(poll.description),
+        size=0,
+    )
+    frozen.size = ballot_flow_size(frozen)  # type: ignore[arg-type]  (it reads the same attributes)
+    return frozen
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.polls: OrderedDict[tuple[int, str], FrozenPoll] = OrderedDict()
+        self.builds = 0  # copies taken (tests check that the cache is used)
+
+
+def _store() -> _Store:
+    store = current_app.extensions.get(EXTENSION_KEY)
+    if store is None:
+        store = current_app.extensions.setdefault(EXTENSION_KEY, _Store())
+    return store
+
+
+def is_frozen(poll: Poll) -> bool:
+    """True once the poll has been opened: its questions can no longer change."""
+    return poll.state in FROZEN_STATES and poll.opened_dt is not None
+
+
+def frozen_poll(poll: Poll) -> FrozenPoll:
+    """The poll's questions and texts: from this process's cache once it is open, else read now (not kept)."""
+    if not is_frozen(poll):
+        return _freeze(poll)
+    store = _store()
+    key = (poll.id, poll.opened_dt.isoformat())  # type: ignore[union-attr]
+    found = store.polls.get(key)
+    if found is not None:
+        return found
+    frozen = _freeze(poll)
+    frozen.cached = True
+    with store.lock:
+        found = store.polls.get(key)
+        if found is not None:
+            return found
+        store.builds += 1
+        store.polls[key] = frozen
+        while len(store.polls) > MAX_POLLS:
+            store.polls.popitem(last=False)
+    return frozen
+
+
+def forget(poll_id: int | None = None) -> None:
+    """Drop the cached copies (of one poll, or all): for tests and the shell."""
+    store = _store()
+    with store.lock:
+        for key in [k for k in store.polls if poll_id is None or k[0] == poll_id]:
+            del store.polls[key]
+
+
+@dataclass(frozen=True)
+class VoterStatus:
+    on_roll: bool
+    channel: VoteChannel | None  # how the member voted (None: not yet)
+
+    @property
+    def has_voted(self) -> bool:
+        return self.channel is not None
+
+
+NOT_A_VOTER = VoterStatus(False, None)
+
+
+_POLL, _MEMBER = sa.bindparam("poll_id"), sa.bindparam("member_id")
+_VOTER_STATUS = sa.select(
+    sa.select(RollEntry.id)
+    .where(RollEntry.poll_id == _POLL, RollEntry.member_id == _MEMBER)
+    .scalar_subquery()
+    .label("entry"),
+    sa.select(Participation.channel)
+    .where(Participation.poll_id == _POLL, Participation.member_id == _MEMBER)
+    .scalar_subquery()
+    .label("channel"),
+)  # built once: the booth asks it for every member who opens the poll
+
+
+def voter_status(poll_id: int, member_id: int | None) -> VoterStatus:
+    """Is the member on the poll's roll, and have they voted (online or on paper)? One statement."""
+    if member_id is None:
+        return NOT_A_VOTER
+    row = db.session.execute(_VOTER_STATUS, {"poll_id": poll_id, "member_id": member_id}).one()
+    return VoterStatus(row.entry is not None, VoteChannel(row.channel) if row.channel is not None else None)
