@@ -193,9 +193,13 @@ def frozen_poll(poll: Poll) -> FrozenPoll:
     if not is_frozen(poll):
         return _freeze(poll)
     store = _store()
-    key = (poll.id, poll.opened_dt.isoformat())  # type: ignore[union-attr]
+    # The creation time too: a database rebuilt with the same ids (a re-seed) must not meet an old copy.
+    key = (poll.id, poll.opened_dt.isoformat(), poll.created_dt.isoformat() if poll.created_dt else "")  # type: ignore[union-attr]
     found = store.polls.get(key)
     if found is not None:
+        with store.lock:
+            if key in store.polls:
+                store.polls.move_to_end(key)  # least recently used goes first
         return found
     frozen = _freeze(poll)
     frozen.cached = True

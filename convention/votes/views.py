@@ -152,7 +152,7 @@ def render_booth(template: str, convention, frozen: cache.FrozenPoll, *, holes: 
         key, lambda: jinja.get_template(template).render(context, **{k: Markup(f"{_HOLE}{k}@@") for k in holes})
     )
     for name, value in holes.items():
-        page = page.replace(f"{_HOLE}{name}@@", str(escape(value)))
+        page = page.replace(f"{_HOLE}{name}@@", escape(value))  # Markup.replace: escaped once
     return page
 
 

@@ -66,6 +66,18 @@ def open_poll(seeded, app):
         db.session.remove()
     yield poll_id
     with app.app_context():
+        # Every row of the poll, children first: SQLite gives the next poll the same id, and rows
+        # left behind (its questions, émargements) would belong to it.
+        from convention.votes.models import PollQuestion
+
+        question_ids = sa.select(PollQuestion.id).where(PollQuestion.poll_id == poll_id)
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name == "poll":
+                continue
+            if "poll_id" in table.c:
+                db.session.execute(sa.delete(table).where(table.c.poll_id == poll_id))
+            elif "question_id" in table.c:
+                db.session.execute(sa.delete(table).where(table.c.question_id.in_(question_ids)))
         db.session.execute(sa.delete(Poll).where(Poll.id == poll_id))
         db.session.commit()
         db.session.remove()
@@ -166,5 +178,40 @@ def test_a_member_votes_once_and_finds_their_ballot_after_the_close(app, live_ur
         # The incomplete ballot is answered 422 on purpose (the browser logs it); nothing else.
         unexpected = [e for e in errors if "/bulletin" not in e or "422" not in e]
         assert unexpected == [], "\n".join(unexpected)
+    finally:
+        context.close()
+
+
+def test_an_older_browser_confirms_in_the_page_too(app, live_url, browser, open_poll):
+    """Safari before 15.4 (no ``SubmitEvent.submitter``) and before 14 (no ``replaceChildren``) still vote.
+
+    The script records the pressed button itself and builds the summary with ``appendChild``; back
+    on the ballot, the focus is on its first field (a fieldset cannot take it).
+    """
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    context, page = a11y_page(browser, 390, errors)
+    page.add_init_script(
+        "delete Element.prototype.replaceChildren;"
+        "Object.defineProperty(SubmitEvent.prototype, 'submitter', {get() { return undefined; }});"
+    )
+    try:
+        _log_in(page, live_url, MILITANT)
+        page.goto(f"{live_url}/vote/{open_poll}")
+        page.get_by_label("Pour").check()
+        page.get_by_role("group", name="Rédaction A").get_by_label("Bien", exact=True).check()
+        page.get_by_role("group", name="Rédaction B").get_by_label("Passable").check()
+        page.get_by_role("button", name="Continuer").click()
+        expect(page.locator("#confirmation").get_by_text("Rédaction B : Passable")).to_be_visible()
+        page.get_by_role("button", name="Revenir et changer mes réponses").click()
+        assert page.evaluate("document.activeElement.name") == page.get_by_label("Pour").get_attribute("name")
+        page.get_by_role("button", name="Continuer").click()
+        page.get_by_role("button", name="Je confirme mon vote").click()
+        expect(page.locator("text=/^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/").first).to_be_visible()
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Participation)) == 1
+            db.session.remove()
+        assert errors == []
     finally:
         context.close()

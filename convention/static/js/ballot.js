@@ -17,6 +17,12 @@
   var confirmed = form.querySelector("input[name=confirmed]");
   var words = panel.dataset;
   var sending = false;
+  // The button pressed, recorded by its click: SubmitEvent.submitter is missing before Safari 15.4.
+  var confirmPressed = false;
+  var confirmButton = panel.querySelector("[data-ballot-confirm]");
+  if (confirmButton) {
+    confirmButton.addEventListener("click", function () { confirmPressed = true; });
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -123,17 +129,22 @@
   function show(confirming) {
     questions.hidden = confirming;
     panel.hidden = !confirming;
-    (confirming ? panel : questions.querySelector("fieldset") || form).focus();
+    var errors = document.getElementById("ballot-errors");
+    if (errors && confirming) { errors.hidden = true; }  // the ballot is complete now
+    // Back to the ballot: its first field (a fieldset cannot take the focus).
+    (confirming ? panel : questions.querySelector("input, select") || form).focus();
     window.scrollTo(0, 0);
   }
 
   form.addEventListener("submit", function (event) {
     if (sending) { event.preventDefault(); return; }
     var submitter = event.submitter;
-    if (submitter && submitter.hasAttribute("data-ballot-confirm")) {
+    var confirming = confirmPressed || (submitter && submitter.hasAttribute("data-ballot-confirm"));
+    confirmPressed = false;
+    if (confirming) {
       confirmed.value = "1";
       sending = true;
-      submitter.disabled = true;
+      if (confirmButton) { confirmButton.disabled = true; }
       return;  // the form goes: the ballot is cast
     }
     var sections = [];
@@ -147,7 +158,8 @@
       sections.push(section);
     }
     event.preventDefault();
-    summary.replaceChildren.apply(summary, sections);
+    while (summary.firstChild) { summary.removeChild(summary.firstChild); }  // no replaceChildren before Safari 14
+    sections.forEach(function (section) { summary.appendChild(section); });
     show(true);
   });
 
