@@ -39,6 +39,10 @@ def get_convention(slug: str | None) -> Convention | None:
         .where(Convention.published_dt.is_not(None))
     )
     if slug:
+        from convention.conventions.queries import could_be_slug
+
+        if not could_be_slug(slug):
+            return None
         query = query.where(Convention.slug == slug)
     else:
         query = query.order_by(Convention.is_featured.desc())

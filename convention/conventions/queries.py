@@ -41,8 +41,15 @@ def get_key_figures(convention: Convention) -> KeyFigures:
     )
 
 
+def could_be_slug(value: str | None) -> bool:
+    """False for what no convention's address can be (a NUL byte, which PostgreSQL refuses; too long)."""
+    return bool(value) and "\x00" not in value and len(value) <= Convention.__table__.c.slug.type.length
+
+
 def get_convention_by_slug(slug: str) -> Convention | None:
     """The convention named ``slug`` (published or not: the caller decides who may see it)."""
+    if not could_be_slug(slug):
+        return None
     return db.session.scalar(sa.select(Convention).where(Convention.slug == slug))
 
 
