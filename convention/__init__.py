@@ -49,6 +49,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     check_and_complete(app.config, name, app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin, every start
+    if app.config.get("CELERY_TASK_ALWAYS_EAGER"):
+        # Tasks run inline (no broker): one « Task … succeeded » line per notification would bury
+        # what `flask seed` and the server say. A worker's own log keeps them.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
 
     if app.config["PROXY_FIX_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
