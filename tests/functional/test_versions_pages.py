@@ -42,7 +42,10 @@ def versions() -> list[TextVersion]:
 
 
 def text_notifications() -> list[Notification]:
-    return list(db.session.scalars(sa.select(Notification).where(Notification.kind == NotificationKind.TEXT_VERSION)))
+    # In the order they were sent: PostgreSQL returns rows without ORDER BY in any order.
+    return list(db.session.scalars(
+        sa.select(Notification).where(Notification.kind == NotificationKind.TEXT_VERSION).order_by(Notification.id)
+    ))
 
 
 def audit_actions() -> list[str]:
