@@ -163,25 +163,7 @@ def resume(convention_id: int):
 @bp.route("/nouvelle", methods=["GET", "POST"])
 def create():
     """Step 1 of a new convention: saving it creates the draft."""
-    form = IdentityForm()
-    if form.validate_on_submit():
-        try:
-            convention = setup.create_draft(
-                current_user,
-                title=form.title.data,
-                short_title=form.short_title.data,
-                slug=form.slug.data or "",
-                description=form.description.data or "",
-            )
-        except setup.SetupError as error:
-            db.session.rollback()
-            form.form_errors.extend(error.messages)
-            return _wizard("conventions/identity.html", None, "identite", 422, form=form)
-        db.session.commit()
-        flash(_("Brouillon enregistré : personne d'autre que le Bureau national ne le voit."), "success")
-        return redirect(url_for("conventions_setup.phases", convention_id=convention.id))
-    status = 422 if form.errors else 200
-    return _wizard("conventions/identity.html", None, "identite", status, form=form)
+    return _identity_step(None)
 
 
 @bp.route("/<int:convention_id>/identite", methods=["GET", "POST"])
@@ -189,23 +171,32 @@ def identity(convention_id: int):
     convention = _draft(convention_id)
     if (response := _published_redirect(convention)) is not None:
         return response
+    return _identity_step(convention)
+
+
+def _identity_step(convention: Convention | None):
+    """Title, short title, address and description: a new draft (``convention`` None) or its update."""
     form = IdentityForm(obj=convention)
     if form.validate_on_submit():
+        fields = {
+            "title": form.title.data,
+            "short_title": form.short_title.data,
+            "slug": form.slug.data or "",
+            "description": form.description.data or "",
+        }
         try:
-            setup.update_identity(
-                current_user,
-                convention,
-                title=form.title.data,
-                short_title=form.short_title.data,
-                slug=form.slug.data or "",
-                description=form.description.data or "",
-            )
+            if convention is None:
+                convention = setup.create_draft(current_user, **fields)
+                message = _("Brouillon enregistré : personne d'autre que le Bureau national ne le voit.")
+            else:
+                setup.update_identity(current_user, convention, **fields)
+                message = _("Titre et description enregistrés.")
         except setup.SetupError as error:
             db.session.rollback()
             form.form_errors.extend(error.messages)
             return _wizard("conventions/identity.html", convention, "identite", 422, form=form)
         db.session.commit()
-        flash(_("Titre et description enregistrés."), "success")
+        flash(message, "success")
         return redirect(url_for("conventions_setup.phases", convention_id=convention.id))
     status = 422 if form.errors else 200
     return _wizard("conventions/identity.html", convention, "identite", status, form=form)

@@ -145,10 +145,13 @@ class Job(Model):
             return False
         if self.kind in PUBLIC_OUTPUTS:
             # A document of public data, unless it comes from a draft convention (not public yet).
+            # Its author and the Bureau national see it without a look-up (« Mes travaux » lists many).
+            if user.is_national_bureau or self.created_by_id == user.id:
+                return True
             from convention.core.links import job_convention
 
             convention = job_convention(self)
-            return convention is None or convention.is_published or user.is_national_bureau
+            return convention is None or convention.is_published
         if self.kind in COMMITTEE_JOBS:  # the convention's steering committee started it
             convention_id = (self.params or {}).get("convention_id")
             if user.is_national_bureau:
