@@ -123,6 +123,10 @@ class Config:
     ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "19456"))
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
+    # The featured convention (every page under the short paths reads it) is kept per process for these
+    # seconds (convention/conventions/featured.py): another process sees a forced phase or a newly
+    # featured convention within them. 0: read it on every request.
+    FEATURED_CONVENTION_CACHE_SECONDS = float(os.environ.get("FEATURED_CONVENTION_CACHE_SECONDS", "2"))
     # Line length used to number the lines of a text (as printed conventions do).
     TEXT_LINE_LENGTH = 80
 
@@ -154,6 +158,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = True
     MAIL_SUPPRESS_SEND = True
     CELERY_TASK_ALWAYS_EAGER = True
+    FEATURED_CONVENTION_CACHE_SECONDS = 0.0  # tests change conventions under running apps
     UPLOAD_FOLDER = os.environ.get(
         "TEST_UPLOAD_FOLDER", os.path.join(tempfile.gettempdir(), "convention-test-uploads")
     )

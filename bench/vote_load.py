@@ -737,7 +737,8 @@ def set_up(args, env: dict[str, str], database_url: str) -> Setup:
 
 
 def session_minter(env: dict[str, str]):
-    """``mint(user_id, generation)``: the session cookie the login view would set for that account."""
+    """``mint(user_id, generation)``: the session cookie the login view would set for that account (with the
+    CSRF token its login page stored)."""
     from flask import session
     from flask_login import login_user
 
@@ -756,7 +757,9 @@ def session_minter(env: dict[str, str]):
     cookie_name = app.config["SESSION_COOKIE_NAME"]
 
     def mint(user_id: int, generation: int) -> dict[str, str]:
-        data = dict(template, _user_id=f"{user_id}:{generation}")
+        # The login page put a CSRF token in the session before the login (Flask-WTF: 40 hex digits),
+        # and the login keeps it: without one, the ballot page would have to store one and set the cookie.
+        data = dict(template, _user_id=f"{user_id}:{generation}", csrf_token=secrets.token_hex(20))
         return {cookie_name: serializer.dumps(data)}
 
     return mint
@@ -859,10 +862,10 @@ async def log_in(args, emails: list[str]) -> tuple[list[dict[str, str]], float, 
     queue = collections.deque(emails)
 
     async def user() -> None:
-        connection = Connection("127.0.0.1", args.port)
         while queue:
             email = queue.popleft()
             cookies: dict[str, str] = {}
+            connection = Connection("127.0.0.1", args.port)  # each member's own browser (see ``cast``)
             try:
                 start = time.perf_counter()
                 page = await connection.request("GET", "/compte/connexion", cookies)
@@ -884,7 +887,8 @@ async def log_in(args, emails: list[str]) -> tuple[list[dict[str, str]], float, 
                     errors[f"login refused ({response.status})"] += 1
             except HttpError as error:
                 errors[str(error)[:60]] += 1
-        await connection.close()
+            finally:
+                await connection.close()
 
     start = time.monotonic()
     await asyncio.gather(*(user() for _ in range(args.login_concurrency)))
@@ -918,13 +922,16 @@ async def cast(args, poll_id: int, sessions, seconds: float) -> CastResult:
     window = 10.0
 
     async def user() -> None:
-        connection = Connection("127.0.0.1", args.port)
         while time.monotonic() < stop_at:
             cookies = next(sessions, None)
             if cookies is None:
                 result.errors["no member left to vote"] += 1
                 break
             result.started += 1
+            # Each member votes from their own browser: a connection of their own (kept alive for their
+            # requests), never one shared with the members before them. Sharing a connection pinned a
+            # slot of the load to the worker process that accepted it, for the whole run.
+            connection = Connection("127.0.0.1", args.port)
             try:
                 begin = time.perf_counter()
                 page = await connection.request("GET", poll_path, cookies)
@@ -962,7 +969,8 @@ async def cast(args, poll_id: int, sessions, seconds: float) -> CastResult:
                     result.receipts.append(html.unescape(code.group(1)))
             except HttpError as error:
                 result.errors[str(error)[:60]] += 1
-        await connection.close()
+            finally:
+                await connection.close()
 
     await asyncio.gather(*(user() for _ in range(args.concurrency)))
     result.elapsed = time.monotonic() - t0

@@ -8,9 +8,11 @@ refuses an id whose generation is not the current one, or an account that may no
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from convention.core.db import db
@@ -20,13 +22,20 @@ from convention.members.models import User
 logger = logging.getLogger(__name__)
 
 
+@functools.cache
+def _user_with_roles() -> sa.Select:
+    # Built on first use, once every model is mapped (``joinedload`` configures the mappers).
+    return sa.select(User).options(joinedload(User.roles)).where(User.id == sa.bindparam("user_id"))
+
+
 def load_session_user(session_id: str) -> User | None:
     """The account a session or remember cookie belongs to, if that session is still valid."""
     user_id, _, generation = (session_id or "").partition(":")
     if not (user_id.isdigit() and generation.isdigit()) or int(user_id) > MAX_ID:
         return None  # an id from before revocable sessions, or a forged one: log in again
     # The roles come in the same statement: the pages ask for them (the navigation, the permissions).
-    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+    # A statement built once (every request runs it): ``Session.get`` with options builds one each time.
+    user = db.session.execute(_user_with_roles(), {"user_id": int(user_id)}).unique().scalar_one_or_none()
     if user is None or not user.is_active:
         return None
     if int(generation) != (user.session_generation or 0):

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from convention.conventions.featured import mark_changed
 from convention.conventions.models import PHASE_LABELS, Convention, Phase
 from convention.core.audit import audit
 from convention.core.db import db, utcnow
@@ -645,6 +646,7 @@ def feature_convention(actor: Any, convention: Convention) -> None:
         .values(is_featured=sa.case((Convention.id == convention.id, sa.true()), else_=sa.false()))
         .execution_options(synchronize_session=False)
     )
+    mark_changed()  # the featured convention kept by this process is dropped at the commit
     db.session.expire_all()
     audit(actor, "convention.featured", convention, previous=list(previous))
     db.session.flush()

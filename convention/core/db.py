@@ -71,6 +71,16 @@ def str_enum(enum_cls: type, length: int = 32) -> sa.Enum:
     )
 
 
+def execute_core(statement: Any, parameters: Any = None) -> sa.CursorResult:
+    """Run a Core statement (no ORM entity in it) on the session's connection, in its transaction, past
+    the ORM's statement handling, which a Core statement does not need: about a third of what
+    ``Session.execute`` costs in Python. For the vote day's hot path. Pending changes of the session are
+    flushed first, as ``Session.execute`` would (a clean session returns at once)."""
+    session = db.session()
+    session.flush()
+    return session.connection().execute(statement, parameters)
+
+
 def savepoint(session: Any = None) -> Any:
     """``session.begin_nested()``, safe on SQLite: use it instead of ``begin_nested()``.
 

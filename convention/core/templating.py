@@ -54,7 +54,9 @@ def featured_convention():
     cached = g.get("featured_convention")
     if cached is None or sa.inspect(cached).detached:
         # A test's request context may outlive the session that loaded it.
-        g.featured_convention = get_featured_convention()
+        from convention.conventions.featured import cached_featured_convention
+
+        g.featured_convention = cached_featured_convention(get_featured_convention)
     return g.featured_convention
 
 

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
 
-from convention.core.db import db
+from convention.core.db import db, execute_core
 from convention.core.markdown import render_markdown
 from convention.domain.polls import QUESTION_METHOD_LABELS, MajorityBase, PollState, QuestionMethod, VoteChannel
 from convention.votes.models import Participation, Poll, RollEntry
@@ -172,7 +172,7 @@ def _freeze(poll: Poll) -> FrozenPoll:
 class _Store:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.polls: OrderedDict[tuple[int, str], FrozenPoll] = OrderedDict()
+        self.polls: OrderedDict[tuple[int, str, str], FrozenPoll] = OrderedDict()
         self.builds = 0  # copies taken (tests check that the cache is used)
 
 
@@ -183,25 +183,107 @@ def _store() -> _Store:
     return store
 
 
-def is_frozen(poll: Poll) -> bool:
+@dataclass(frozen=True)
+class PollHead:
+    """What the ballot flow reads of a poll's row once its frozen copy is cached: its state and
+    window (read on every request: the poll may be closed at any time). The rest is the copy's."""
+
+    id: int
+    convention_id: int
+    state: PollState
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    opened_dt: dt.datetime | None
+    created_dt: dt.datetime | None
+    allows_paper: bool
+    # The signed-in member's situation (``VoterStatus``), when it was asked for with the head.
+    voter: Any = None
+
+    is_within_window = Poll.is_within_window
+    accepts_ballots = Poll.accepts_ballots
+    can_manage = Poll.can_manage
+    can_view = Poll.can_view
+
+
+_POLL, _MEMBER = sa.bindparam("poll_id"), sa.bindparam("member_id")
+_ROLL_ENTRY = (
+    sa.select(RollEntry.id)
+    .where(RollEntry.poll_id == _POLL, RollEntry.member_id == _MEMBER)
+    .scalar_subquery()
+    .label("entry")
+)
+_CHANNEL = (
+    sa.select(Participation.channel)
+    .where(Participation.poll_id == _POLL, Participation.member_id == _MEMBER)
+    .scalar_subquery()
+    .label("channel")
+)
+_HEAD_COLUMNS = (
+    Poll.id,
+    Poll.convention_id,
+    Poll.state,
+    Poll.opens_at,
+    Poll.closes_at,
+    Poll.opened_dt,
+    Poll.created_dt,
+    Poll.allows_paper,
+)
+_HEAD = sa.select(*_HEAD_COLUMNS).where(Poll.id == _POLL)
+_HEAD_LOCKED = _HEAD.with_for_update(read=True)
+_HEAD_WITH_VOTER = sa.select(*_HEAD_COLUMNS, _ROLL_ENTRY, _CHANNEL).where(Poll.id == _POLL)
+
+
+def cached_poll_head(poll_id: int, *, lock: bool = False, member_id: int | None = None) -> PollHead | None:
+    """The poll's head (a statement of a few columns, no ORM object) if its frozen copy is in this
+    process's cache; None if the poll does not exist or its copy is not cached (the caller then loads
+    the whole row, which ``frozen_poll`` needs to take the copy).
+
+    ``lock``: read it under the shared lock that casting a ballot takes (``FOR SHARE``; see
+    ``operations.cast_ballot``), held until the transaction ends. Else, with ``member_id``, the
+    member's situation (``voter_status``) comes in the same statement, as ``head.voter``."""
+    if lock or member_id is None:
+        row = execute_core(_HEAD_LOCKED if lock else _HEAD, {"poll_id": poll_id}).one_or_none()
+        voter = None
+    else:
+        row = execute_core(_HEAD_WITH_VOTER, {"poll_id": poll_id, "member_id": member_id}).one_or_none()
+        if row is not None:
+            *row, entry, channel = row
+            voter = VoterStatus(entry is not None, VoteChannel(channel) if channel is not None else None)
+    if row is None:
+        return None
+    head = PollHead(*row, voter=voter)
+    if not is_frozen(head) or _key(head) not in _store().polls:
+        return None
+    return head
+
+
+def _key(poll: Poll | PollHead) -> tuple[int, str, str]:
+    # The creation time too: a database rebuilt with the same ids (a re-seed) must not meet an old copy.
+    return (poll.id, poll.opened_dt.isoformat(), poll.created_dt.isoformat() if poll.created_dt else "")  # type: ignore[union-attr]
+
+
+def is_frozen(poll: Poll | PollHead) -> bool:
     """True once the poll has been opened: its questions can no longer change."""
     return poll.state in FROZEN_STATES and poll.opened_dt is not None
 
 
-def frozen_poll(poll: Poll) -> FrozenPoll:
-    """The poll's questions and texts: from this process's cache once it is open, else read now (not kept)."""
+def frozen_poll(poll: Poll | PollHead) -> FrozenPoll:
+    """The poll's questions and texts: from this process's cache once it is open, else read now (not kept).
+
+    A ``PollHead`` (``cached_poll_head``) is only given once the copy is cached."""
     if not is_frozen(poll):
-        return _freeze(poll)
+        return _freeze(poll)  # type: ignore[arg-type]
     store = _store()
-    # The creation time too: a database rebuilt with the same ids (a re-seed) must not meet an old copy.
-    key = (poll.id, poll.opened_dt.isoformat(), poll.created_dt.isoformat() if poll.created_dt else "")  # type: ignore[union-attr]
+    key = _key(poll)
     found = store.polls.get(key)
     if found is not None:
         with store.lock:
             if key in store.polls:
                 store.polls.move_to_end(key)  # least recently used goes first
         return found
-    frozen = _freeze(poll)
+    if isinstance(poll, PollHead):  # its copy was evicted since ``cached_poll_head`` saw it
+        poll = db.session.get(Poll, poll.id)
+    frozen = _freeze(poll)  # type: ignore[arg-type]
     frozen.cached = True
     with store.lock:
         found = store.polls.get(key)
@@ -235,22 +317,15 @@ class VoterStatus:
 NOT_A_VOTER = VoterStatus(False, None)
 
 
-_POLL, _MEMBER = sa.bindparam("poll_id"), sa.bindparam("member_id")
-_VOTER_STATUS = sa.select(
-    sa.select(RollEntry.id)
-    .where(RollEntry.poll_id == _POLL, RollEntry.member_id == _MEMBER)
-    .scalar_subquery()
-    .label("entry"),
-    sa.select(Participation.channel)
-    .where(Participation.poll_id == _POLL, Participation.member_id == _MEMBER)
-    .scalar_subquery()
-    .label("channel"),
-)  # built once: the booth asks it for every member who opens the poll
+_VOTER_STATUS = sa.select(_ROLL_ENTRY, _CHANNEL)  # built once: the booth asks it for every member who opens the poll
 
 
-def voter_status(poll_id: int, member_id: int | None) -> VoterStatus:
-    """Is the member on the poll's roll, and have they voted (online or on paper)? One statement."""
+def voter_status(poll_id: int, member_id: int | None, head: PollHead | Poll | None = None) -> VoterStatus:
+    """Is the member on the poll's roll, and have they voted (online or on paper)? One statement, or
+    none when ``head`` came with it (``cached_poll_head(member_id=…)``)."""
+    if isinstance(head, PollHead) and head.voter is not None:
+        return head.voter
     if member_id is None:
         return NOT_A_VOTER
-    row = db.session.execute(_VOTER_STATUS, {"poll_id": poll_id, "member_id": member_id}).one()
+    row = execute_core(_VOTER_STATUS, {"poll_id": poll_id, "member_id": member_id}).one()
     return VoterStatus(row.entry is not None, VoteChannel(row.channel) if row.channel is not None else None)

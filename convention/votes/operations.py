@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from convention.core.audit import audit
-from convention.core.db import db, savepoint, utcnow
+from convention.core.audit import AUDIT_INSERT, audit, audit_values
+from convention.core.db import db, execute_core, utcnow
 from convention.core.links import path_for
 from convention.core.permissions import ensure, is_national_bureau
 from convention.domain.ballots import ChoiceError, normalise_choices
@@ -437,24 +437,29 @@ _CAST_VOTER = sa.select(
 # Core inserts on the tables (no unit of work, no ORM bulk path); every column named, so the
 # statement is the same each time.
 _INSERT_PARTICIPATION = sa.insert(Participation.__table__).values(
-    poll_id=sa.bindparam("poll_id"),
-    member_id=sa.bindparam("member_id"),
-    voted_dt=sa.bindparam("voted_dt"),
-    channel=sa.bindparam("channel"),
-    report_id=sa.bindparam("report_id"),
+    {name: sa.bindparam(name) for name in ("poll_id", "member_id", "voted_dt", "channel", "report_id")}
 )
 _INSERT_BALLOT = sa.insert(Ballot.__table__).values(
-    {name: sa.bindparam(name) for name in ("id", "poll_id", "choices", "federation_id", "section_id", "receipt_hash")}
+    id=sa.bindparam("ballot_id"),
+    **{name: sa.bindparam(name) for name in ("poll_id", "choices", "federation_id", "section_id", "receipt_hash")},
+)
+_INSERT_AUDIT = AUDIT_INSERT
+# PostgreSQL: the three inserts as one statement (data-modifying CTEs), one round trip instead of three.
+# A violated constraint (the émargement's unique (poll, member)) fails the whole statement.
+_CAST_WRITES = _INSERT_AUDIT.add_cte(
+    _INSERT_PARTICIPATION.returning(Participation.__table__.c.id).cte("cast_participation"),
+    _INSERT_BALLOT.returning(Ballot.__table__.c.id).cte("cast_ballot"),
 )
 
 
 def cast_ballot(
     user: Any,
-    poll: Poll,
+    poll: Poll | Any,
     choices: Mapping[str, Any],
     now: dt.datetime | None = None,
     *,
     questions: Sequence[Any] | None = None,
+    locked_state: tuple[PollState, dt.datetime, dt.datetime] | None = None,
 ) -> str:
     """Record that ``user``'s member voted and put their anonymous ballot in the box; returns the receipt code.
 
@@ -464,11 +469,18 @@ def cast_ballot(
     or on paper in their section). The émargement and the ballot are written together; the
     unique constraint on (poll, member) is the last guard against a double submission.
     ``questions``: the poll's questions when the caller has them already (the ballot flow's
-    frozen copy, ``convention.votes.cache``), instead of loading ``poll.questions``.
+    frozen copy, ``convention.votes.cache``), instead of loading ``poll.questions``; ``poll`` may
+    then be the copy's ``PollHead`` (only its id is read: the state and window are read again here).
+    ``locked_state``: the poll's (state, opens_at, closes_at) as the caller read them in this
+    transaction under the same shared lock (``cache.cached_poll_head(lock=True)``): not read again.
 
     Vote day's hot path: one statement takes the shared lock and reads the poll's state, one reads
     the member's line of the roll with their émargement; the émargement and the ballot are
-    inserted without the unit of work.
+    inserted without the unit of work, as is the audit entry.
+
+    A double submission that the unique (poll, member) refuses rolls the whole transaction back (the
+    caller's pending changes with it) before raising VoteRefused: there is no savepoint to pay for on
+    every ballot.
     """
     member_id = getattr(user, "member_id", None) if getattr(user, "is_authenticated", False) else None
     if member_id is None:
@@ -477,7 +489,7 @@ def cast_ballot(
     # A shared lock on the poll's row: closing the poll (an UPDATE) waits for the ballots being cast,
     # and a ballot cast after the close commits sees the poll closed (PostgreSQL; SQLite serialises).
     ids = {"poll_id": poll.id, "member_id": member_id}
-    state, opens_at, closes_at = db.session.execute(_CAST_LOCK, ids).one()
+    state, opens_at, closes_at = locked_state or execute_core(_CAST_LOCK, ids).one()
     if state != PollState.OPEN or not (opens_at <= now < closes_at):
         raise VoteRefused("Le vote n'est pas ouvert : votre bulletin n'a pas été enregistré.")
     try:
@@ -486,7 +498,7 @@ def cast_ballot(
         raise VoteRefused(f"{error} Votre bulletin n'a pas été enregistré.") from error
     # The member's line of the roll and their émargement, read once the lock is held (a statement of its
     # own: in READ COMMITTED it sees a roll change approved while this waited for the lock).
-    row = db.session.execute(_CAST_VOTER, ids).one_or_none()
+    row = execute_core(_CAST_VOTER, ids).one_or_none()
     if row is None:
         raise VoteRefused(
             "Vous n'êtes pas inscrit·e sur la liste électorale de ce scrutin (adhérent·es à jour de cotisation "
@@ -495,32 +507,39 @@ def cast_ballot(
     if row.channel is not None:
         raise VoteRefused(_PAPER_VOTED if row.channel == VoteChannel.PAPER else _ALREADY_VOTED)
     code = new_receipt_code()
+    values = {
+        **ids,
+        "voted_dt": now,
+        "channel": VoteChannel.ONLINE,
+        "report_id": None,
+        "ballot_id": new_ballot_id(),
+        "choices": json.dumps(content, separators=(",", ":"), sort_keys=True),
+        "federation_id": row.federation_id,
+        "section_id": row.section_id,
+        "receipt_hash": hash_receipt_code(code),
+        # The audit says that this account voted (as the émargement does), never for what.
+        **audit_values(user, "poll.vote", Poll, poll.id),
+    }
     try:
-        with savepoint():
-            db.session.execute(
-                _INSERT_PARTICIPATION, {**ids, "voted_dt": now, "channel": VoteChannel.ONLINE, "report_id": None}
-            )
-            db.session.execute(
-                _INSERT_BALLOT,
-                {
-                    "id": new_ballot_id(),
-                    "poll_id": poll.id,
-                    "choices": json.dumps(content, separators=(",", ":"), sort_keys=True),
-                    "federation_id": row.federation_id,
-                    "section_id": row.section_id,
-                    "receipt_hash": hash_receipt_code(code),
-                },
-            )
+        if db.session.get_bind().dialect.name == "postgresql":
+            execute_core(_CAST_WRITES, values)  # the émargement, the ballot and the audit: one statement
+        else:
+            execute_core(_INSERT_PARTICIPATION, values)
+            execute_core(_INSERT_BALLOT, values)
+            execute_core(_INSERT_AUDIT, values)
     except IntegrityError as error:
+        # Another request for this member (a double submission, or their section's paper list) committed
+        # its émargement first: the unique (poll, member) refused this one. Nothing of this transaction is
+        # kept (PostgreSQL aborted it); which channel won is read in a new one.
+        db.session.rollback()
         channel = db.session.scalar(
             sa.select(Participation.channel).where(
                 Participation.poll_id == poll.id, Participation.member_id == member_id
             )
         )
+        if channel is None:  # not the émargement's constraint: a real error
+            raise
         raise VoteRefused(_PAPER_VOTED if channel == VoteChannel.PAPER else _ALREADY_VOTED) from error
-    # The audit says that this account voted (as the émargement does), never for what.
-    audit(user, "poll.vote", poll)
-    db.session.flush()
     return code
 
 

@@ -79,6 +79,19 @@ def _load(convention, poll_id: int) -> Poll:
     return poll
 
 
+def _load_for_flow(convention, poll_id: int, *, lock: bool = False) -> Poll | cache.PollHead:
+    """The poll for the ballot flow's requests: only its head (state and window) once its frozen copy is
+    cached in this process (vote day's hot path), else the whole row. ``lock``: the head is read under
+    the cast's shared lock (``cache.cached_poll_head``)."""
+    head = cache.cached_poll_head(poll_id, lock=lock, member_id=None if lock else _member_id())
+    if head is None:
+        return _load(convention, poll_id)
+    ensure_in_convention(head, convention)
+    if not head.can_view(current_user):
+        abort(404)
+    return head
+
+
 def _member_id() -> int | None:
     return getattr(current_user, "member_id", None) if current_user.is_authenticated else None
 
@@ -100,19 +113,19 @@ def index(convention):
 @constant_size
 def show(convention, poll_id: int):
     """The poll's page; for a member who may vote now, the booth (``?details=1``: the whole page)."""
-    poll = _load(convention, poll_id)
+    poll = _load_for_flow(convention, poll_id)
     frozen = _flow(poll)
     if "details" not in request.args and _in_booth(poll):
         return render_booth(
             "votes/booth.html", convention, frozen, holes={"csrf": generate_csrf()}, **_booth_context(poll, frozen)
         )
-    return _render_poll(poll)
+    return _render_poll(_load(convention, poll_id) if isinstance(poll, cache.PollHead) else poll)
 
 
 # --- the booth (isoloir): the ballot flow's light pages ----------------------------------------------------
 
 
-def _flow(poll: Poll) -> cache.FrozenPoll:
+def _flow(poll: Poll | cache.PollHead) -> cache.FrozenPoll:
     """The poll's frozen copy, left in ``g`` for ``constant_size`` (with the state, read before any commit)."""
     g.ballot_flow_state = poll.state
     g.ballot_flow = cache.frozen_poll(poll)
@@ -156,7 +169,7 @@ def render_booth(template: str, convention, frozen: cache.FrozenPoll, *, holes: 
     return page
 
 
-def _in_booth(poll: Poll) -> bool:
+def _in_booth(poll: Poll | cache.PollHead) -> bool:
     """May the signed-in member vote in this poll now? The Bureau national (its controls) and the
     secretaries (their émargement lists) keep the whole page, with the same ballot."""
     member_id = _member_id()
@@ -164,11 +177,13 @@ def _in_booth(poll: Poll) -> bool:
         return False
     if poll.allows_paper and any(current_user.has_role(role) for role in SECRETARY_ROLES):
         return False
-    status = cache.voter_status(poll.id, member_id)
+    status = cache.voter_status(poll.id, member_id, poll)
     return status.on_roll and not status.has_voted
 
 
-def _booth_context(poll: Poll, frozen: cache.FrozenPoll, errors: list[str] | None = None, answers=None) -> dict:
+def _booth_context(
+    poll: Poll | cache.PollHead, frozen: cache.FrozenPoll, errors: list[str] | None = None, answers=None
+) -> dict:
     def ballot() -> str:
         return current_app.jinja_env.get_template("votes/_booth_ballot.html").render(
             poll=frozen, answers=answers or {}, grades=GRADES
@@ -233,11 +248,12 @@ def ballot(convention, poll_id: int):
     without it, the first post answers with the confirmation page. Both steps render the booth's
     frame from the poll's frozen copy (``cache.frozen_poll``), never reloading it after the commit.
     """
-    poll = _load(convention, poll_id)
+    confirmed = request.form.get("confirmed") == "1"
+    poll = _load_for_flow(convention, poll_id, lock=confirmed)
     frozen = _flow(poll)
     # The CSRF token was checked before the view (CSRFProtect, for every POST of the site).
     raw = choices_from_form(frozen.questions, request.form)
-    if request.form.get("confirmed") != "1":
+    if not confirmed:
         refusal = _refusal(poll)
         if refusal:
             flash(refusal, "warning")
@@ -257,7 +273,14 @@ def ballot(convention, poll_id: int):
             "votes/confirm.html", convention, frozen, csrf=generate_csrf(), answers=content, grades=GRADES
         )
     try:
-        code = operations.cast_ballot(current_user, poll, raw, questions=frozen.questions)
+        code = operations.cast_ballot(
+            current_user,
+            poll,
+            raw,
+            questions=frozen.questions,
+            # The head was read under the cast's lock: the cast need not read the state again.
+            locked_state=(poll.state, poll.opens_at, poll.closes_at) if isinstance(poll, cache.PollHead) else None,
+        )
     except operations.VoteRefused as error:
         db.session.rollback()
         flash(str(error), "warning")
@@ -275,14 +298,14 @@ def ballot(convention, poll_id: int):
     return render_booth("votes/receipt.html", convention, frozen, holes={"code": code})
 
 
-def _refusal(poll: Poll) -> str | None:
+def _refusal(poll: Poll | cache.PollHead) -> str | None:
     """Why the current user cannot vote (checked before the confirmation step; the operation checks again)."""
     member_id = _member_id()
     if member_id is None:
         return _("Votre compte n'est rattaché à aucun·e adhérent·e : vous ne pouvez pas voter.")
     if not poll.accepts_ballots(utcnow()):
         return _("Le vote n'est pas ouvert : aucun bulletin n'a été enregistré.")
-    status = cache.voter_status(poll.id, member_id)
+    status = cache.voter_status(poll.id, member_id, poll)
     if not status.on_roll:
         return _("Vous n'êtes pas inscrit·e sur la liste électorale de ce scrutin.")
     if status.has_voted:
