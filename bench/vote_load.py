@@ -24,7 +24,8 @@ process (a small HTTP/1.1 client on the standard library: no CPU-hungry load too
    Flask app in the same gunicorn, for ``--ceiling-seconds``;
 2. **logins**: ``--logins`` members log in through the form (GET the page, POST the
    address, password and CSRF token): logins/s and latency, with the argon2 parameters;
-3. **casting**, for ``--duration`` seconds, ``--concurrency`` members at a time, each one:
+3. **casting**, for ``--duration`` seconds, ``--concurrency`` members at a time, each one from a
+   connection of their own (as their own browser; logins too):
    GET the poll page (the booth, for a member who may vote), read the ballot form
    (``id="ballot-form"`` or the form posting to ``/vote/<id>/bulletin``: every input, select and
    textarea, the first radio and checkbox of each name, hidden fields as given), then as a browser
