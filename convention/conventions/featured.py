@@ -43,17 +43,17 @@ class _Store:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.copy: _Copy | None = None
-        self.generation = 0  # bumped by every commit that changed a convention in this process
 
 
-_STORES: list[_Store] = []  # every app's store (a process may run several apps: the tests)
+# Bumped by every commit of this process that changed a convention: a copy taken before is stale,
+# in every app of the process (the tests run several).
+_generation = 0
 
 
 def _store() -> _Store:
     store = current_app.extensions.get(EXTENSION_KEY)
     if store is None:
         store = current_app.extensions.setdefault(EXTENSION_KEY, _Store())
-        _STORES.append(store)
     return store
 
 
@@ -66,14 +66,14 @@ def cached_featured_convention(load: Any) -> Convention | None:
     store = _store()
     now = time.monotonic()
     copy = store.copy
-    if copy is not None and copy.expires > now and copy.generation == store.generation:
+    if copy is not None and copy.expires > now and copy.generation == _generation:
         return db.session.merge(copy.convention, load=False)
-    generation = store.generation
+    generation = _generation
     convention = load()
     if convention is not None:
         detached = _detached_copy(convention)
         with store.lock:
-            if store.generation == generation:  # no commit changed a convention meanwhile
+            if _generation == generation:  # no commit changed a convention meanwhile
                 store.copy = _Copy(detached, now + seconds, generation)
     return convention
 
@@ -95,11 +95,9 @@ def mark_changed(session: Session | None = None) -> None:
 
 
 def forget() -> None:
-    """Drop every copy in this process (tests, the shell)."""
-    for store in _STORES:
-        with store.lock:
-            store.generation += 1
-            store.copy = None
+    """Make every copy of this process stale (tests, the shell)."""
+    global _generation
+    _generation += 1
 
 
 @event.listens_for(Session, "after_flush")
