@@ -212,9 +212,11 @@ def test_an_amendment_is_written_cosigned_found_admissible_and_adopted(app, live
         page.get_by_role("link", name=re.compile(re.escape(journey["chapter_title"][:30]))).first.click()
         page.wait_for_url(f"**/texte/chapitre/{journey['chapter_anchor']}#L{line}")
         expect(page.locator(f"#L{line}")).to_contain_text(word)
+        # The line may already be in view before the browser scrolls to the anchor (a short line near the top
+        # at 1280 px): wait for the scroll itself, not only for the line to be visible.
         page.wait_for_function(
             "id => { const b = document.getElementById(id).getBoundingClientRect(); "
-            "return b.top >= 0 && b.bottom <= window.innerHeight; }",
+            "return window.scrollY > 0 && b.top >= 0 && b.bottom <= window.innerHeight; }",
             arg=f"L{line}",
         )
         assert _in_viewport(page, f"L{line}")
