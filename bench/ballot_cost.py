@@ -3,6 +3,7 @@
     .venv/bin/python bench/vote_load.py --keep --duration 10     # once: a database with an open poll
     .venv/bin/python bench/ballot_cost.py                        # CPU time per request, in this process
     .venv/bin/python bench/ballot_cost.py --callgrind            # instructions per ballot (valgrind)
+    .venv/bin/python bench/ballot_cost.py --profile 40           # where the time goes (cProfile)
 
 ``bench/vote_load.py`` measures ballots per second through gunicorn, which on a shared 2-core
 machine moves with whatever else the machine does (the same code gave from 110 to 185 ballots/s
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("--ballots", type=int, default=200)
     parser.add_argument("--warm-up", type=int, default=20)
     parser.add_argument("--callgrind", action="store_true", help="count instructions per ballot under valgrind")
+    parser.add_argument("--profile", type=int, metavar="N", help="print the N costliest functions (cProfile)")
     args = parser.parse_args()
     if args.callgrind and not os.environ.get("BALLOT_COST_UNDER_VALGRIND"):
         sys.exit(run_under_callgrind(args))
@@ -132,10 +134,23 @@ def measure(args) -> None:
     for user_id, generation, _ in voters[: args.warm_up]:
         vote(user_id, generation)
     costs = {name: [] for name in costs}
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: the waits for PostgreSQL do not count
+        profiler.enable()
     callgrind_instrumentation(True)
     for user_id, generation, _ in voters[args.warm_up :]:
         vote(user_id, generation)
     callgrind_instrumentation(False)
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("tottime").print_stats(args.profile)
+        stats.sort_stats("cumulative").print_stats(args.profile)
     print(f"ballot_cost: {args.ballots} ballots in one process (poll {setup.poll_id}, {args.database})")
     for name, values in costs.items():
         print(f"  {name:<10} CPU median {statistics.median(values) * 1000:6.2f} ms   mean "
