@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--warm-up", type=int, default=20)
     parser.add_argument("--callgrind", action="store_true", help="count instructions per ballot under valgrind")
     parser.add_argument("--profile", type=int, metavar="N", help="print the N costliest functions (cProfile)")
+    parser.add_argument("--callers", metavar="PATTERN", help="with --profile: who calls the functions matching it")
     args = parser.parse_args()
     if args.callgrind and not os.environ.get("BALLOT_COST_UNDER_VALGRIND"):
         sys.exit(run_under_callgrind(args))
@@ -151,6 +152,8 @@ def measure(args) -> None:
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("tottime").print_stats(args.profile)
         stats.sort_stats("cumulative").print_stats(args.profile)
+        if args.callers:
+            stats.print_callers(args.callers)
     print(f"ballot_cost: {args.ballots} ballots in one process (poll {setup.poll_id}, {args.database})")
     for name, values in costs.items():
         print(f"  {name:<10} CPU median {statistics.median(values) * 1000:6.2f} ms   mean "
