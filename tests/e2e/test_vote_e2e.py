@@ -33,8 +33,8 @@ def _user(email):
     return db.session.scalars(sa.select(User).where(User.email == email)).one()
 
 
-@pytest.fixture()
-def open_poll(seeded, app):
+def open_a_poll(app, title: str, questions: list) -> int:
+    """A poll of the seeded convention, opened an hour ago through the operations (roll frozen); its id."""
     from convention.conventions.models import Convention
 
     with app.app_context():
@@ -44,19 +44,12 @@ def open_poll(seeded, app):
             _user(BUREAU),
             convention,
             operations.PollData(
-                title="Adoption du texte (essai)",
-                question="Approuvez-vous le texte de la convention ?",
+                title=title,
+                question=questions[0].title,
                 opens_at=now - dt.timedelta(hours=1),
                 closes_at=now + dt.timedelta(days=1),
                 roll_cutoff=dt.date.today(),
-                questions=[
-                    operations.QuestionData(title="Approuvez-vous le texte de la convention ?"),
-                    operations.QuestionData(
-                        title="Quelle rédaction retenir ?",
-                        method=QuestionMethod.MAJORITY_JUDGMENT,
-                        options=[("Rédaction A", "Le texte de la rédaction A."), ("Rédaction B", "")],
-                    ),
-                ],
+                questions=questions,
             ),
         )
         operations.schedule_poll(_user(BUREAU), poll, now=now - dt.timedelta(days=1))
@@ -64,7 +57,10 @@ def open_poll(seeded, app):
         db.session.commit()
         poll_id = poll.id
         db.session.remove()
-    yield poll_id
+    return poll_id
+
+
+def delete_poll(app, poll_id: int) -> None:
     with app.app_context():
         # Every row of the poll, children first: SQLite gives the next poll the same id, and rows
         # left behind (its questions, émargements) would belong to it.
@@ -81,6 +77,24 @@ def open_poll(seeded, app):
         db.session.execute(sa.delete(Poll).where(Poll.id == poll_id))
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture()
+def open_poll(seeded, app):
+    poll_id = open_a_poll(
+        app,
+        "Adoption du texte (essai)",
+        [
+            operations.QuestionData(title="Approuvez-vous le texte de la convention ?"),
+            operations.QuestionData(
+                title="Quelle rédaction retenir ?",
+                method=QuestionMethod.MAJORITY_JUDGMENT,
+                options=[("Rédaction A", "Le texte de la rédaction A."), ("Rédaction B", "")],
+            ),
+        ],
+    )
+    yield poll_id
+    delete_poll(app, poll_id)
 
 
 def _summary(root) -> list[str]:

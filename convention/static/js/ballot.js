@@ -136,8 +136,54 @@
     window.scrollTo(0, 0);
   }
 
+  // Every post of the ballot has the same length whatever the answers: the field « pad » (ignored by
+  // the server) fills the body up to the length of the longest ballot this form can send (every box
+  // checked, the longest value of each group of radio buttons and of each list). Without it, the
+  // length of the request (seen on the network, even encrypted, or in an access log) told the choice.
+  var pad = form.querySelector("input[name=pad]");
+
+  function bodyLength(pairs) {
+    return new URLSearchParams(pairs).toString().length;
+  }
+
+  function longestPairs() {
+    var pairs = [];
+    var radios = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.disabled || field.type === "submit" || field.type === "button") { return; }
+      if (field.type === "radio") {
+        var best = radios[field.name];
+        if (best === undefined || bodyLength([[field.name, field.value]]) > bodyLength([[field.name, best]])) {
+          radios[field.name] = field.value;
+        }
+      } else if (field.tagName === "SELECT") {
+        var longest = "";
+        Array.prototype.forEach.call(field.options, function (option) {
+          if (bodyLength([[field.name, option.value]]) > bodyLength([[field.name, longest]])) { longest = option.value; }
+        });
+        pairs.push([field.name, longest]);
+      } else {  // a checkbox counts as checked; a hidden field as it is (the pad empty)
+        pairs.push([field.name, field === pad ? "" : field.value]);
+      }
+    });
+    Object.keys(radios).forEach(function (name) { pairs.push([name, radios[name]]); });
+    return pairs;
+  }
+
+  function padBody() {
+    if (!pad) { return; }
+    pad.value = "";
+    try {
+      var missing = bodyLength(longestPairs()) - bodyLength(new FormData(form));
+      pad.value = missing > 0 ? new Array(missing + 1).join("x") : "";
+    } catch (error) {  // a browser without URLSearchParams(FormData): the ballot goes unpadded
+      pad.value = "";
+    }
+  }
+
   form.addEventListener("submit", function (event) {
     if (sending) { event.preventDefault(); return; }
+    padBody();
     var submitter = event.submitter;
     var confirming = confirmPressed || (submitter && submitter.hasAttribute("data-ballot-confirm"));
     confirmPressed = false;
