@@ -47,25 +47,22 @@ def audit(actor: Any, action: str, obj: Any = None, **data: Any) -> AuditEntry:
     """Add an audit entry for ``action`` on ``obj`` by ``actor`` (a User or None for the system)."""
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
-    entry = AuditEntry(
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=getattr(obj, "id", None),
-        data=_jsonable(data),
-    )
+    object_type = type(obj) if obj is not None else None
+    entry = AuditEntry(**audit_values(actor, action, object_type, getattr(obj, "id", None), **data))
     db.session.add(entry)
     return entry
 
 
-def audit_values(actor: Any, action: str, object_type: type, object_id: int, **data: Any) -> dict[str, Any]:
-    """The parameters of ``AUDIT_INSERT`` for the entry ``audit`` would add for the object of class
-    ``object_type`` and id ``object_id``."""
+def audit_values(
+    actor: Any, action: str, object_type: type | None, object_id: int | None, **data: Any
+) -> dict[str, Any]:
+    """The columns of the entry for ``action`` by ``actor`` on the object of class ``object_type`` and id
+    ``object_id`` (None: no object): ``audit`` adds it through the session, ``AUDIT_INSERT`` without it."""
     return {
         "created_dt": utcnow(),
         "actor_id": getattr(actor, "id", None),
         "action": action,
-        "object_type": object_type.__name__,
+        "object_type": object_type.__name__ if object_type is not None else "",
         "object_id": object_id,
         "data": _jsonable(data),
     }

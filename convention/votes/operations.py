@@ -443,10 +443,9 @@ _INSERT_BALLOT = sa.insert(Ballot.__table__).values(
     id=sa.bindparam("ballot_id"),
     **{name: sa.bindparam(name) for name in ("poll_id", "choices", "federation_id", "section_id", "receipt_hash")},
 )
-_INSERT_AUDIT = AUDIT_INSERT
 # PostgreSQL: the three inserts as one statement (data-modifying CTEs), one round trip instead of three.
 # A violated constraint (the émargement's unique (poll, member)) fails the whole statement.
-_CAST_WRITES = _INSERT_AUDIT.add_cte(
+_CAST_WRITES = AUDIT_INSERT.add_cte(
     _INSERT_PARTICIPATION.returning(Participation.__table__.c.id).cte("cast_participation"),
     _INSERT_BALLOT.returning(Ballot.__table__.c.id).cte("cast_ballot"),
 )
@@ -526,7 +525,7 @@ def cast_ballot(
         else:
             execute_core(_INSERT_PARTICIPATION, values)
             execute_core(_INSERT_BALLOT, values)
-            execute_core(_INSERT_AUDIT, values)
+            execute_core(AUDIT_INSERT, values)
     except IntegrityError as error:
         # Another request for this member (a double submission, or their section's paper list) committed
         # its émargement first: the unique (poll, member) refused this one. Nothing of this transaction is

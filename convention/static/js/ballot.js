@@ -146,27 +146,30 @@
     return new URLSearchParams(pairs).toString().length;
   }
 
+  function longestOf(name, values) {
+    var best = values[0];
+    values.forEach(function (value) {
+      if (bodyLength([[name, value]]) > bodyLength([[name, best]])) { best = value; }
+    });
+    return best;
+  }
+
   function longestPairs() {
     var pairs = [];
-    var radios = {};
+    var radios = {};  // each group's values, by name
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || field.disabled || field.type === "submit" || field.type === "button") { return; }
       if (field.type === "radio") {
-        var best = radios[field.name];
-        if (best === undefined || bodyLength([[field.name, field.value]]) > bodyLength([[field.name, best]])) {
-          radios[field.name] = field.value;
-        }
+        (radios[field.name] = radios[field.name] || []).push(field.value);
       } else if (field.tagName === "SELECT") {
-        var longest = "";
-        Array.prototype.forEach.call(field.options, function (option) {
-          if (bodyLength([[field.name, option.value]]) > bodyLength([[field.name, longest]])) { longest = option.value; }
-        });
-        pairs.push([field.name, longest]);
+        pairs.push([field.name, longestOf(field.name, Array.prototype.map.call(field.options, function (option) {
+          return option.value;
+        }))]);
       } else {  // a checkbox counts as checked; a hidden field as it is (the pad empty)
         pairs.push([field.name, field === pad ? "" : field.value]);
       }
     });
-    Object.keys(radios).forEach(function (name) { pairs.push([name, radios[name]]); });
+    Object.keys(radios).forEach(function (name) { pairs.push([name, longestOf(name, radios[name])]); });
     return pairs;
   }
 
